@@ -1,0 +1,103 @@
+"""Builds the store, registry and publisher that the settings ask for.
+
+Embedded defaults need nothing installed; Redis, S3 and Kafka clients are imported
+only when their option is used, so a plain run starts fast.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from . import keys
+from .errors import ConfigurationError
+from .notifiers import Publisher
+from .notifiers.jsonl import JsonLinesPublisher
+from .notifiers.outbox import Outbox
+from .pipeline import Backends
+from .registries import Registry
+from .settings import BackendSettings
+from .stores import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBackends:
+    """Backends ready for the pipeline, plus the publisher that drains the outbox."""
+
+    backends: Backends
+    publisher: Publisher
+
+    def flush_outbox(self) -> int:
+        """Deliver waiting notifications; return how many are still pending."""
+        outbox = self.backends.outbox
+        if outbox.pending():
+            delivered = outbox.flush(self.publisher)
+            if delivered:
+                log.info("delivered %d notification(s) via %s", delivered,
+                         self.publisher.describe())
+        return outbox.pending()
+
+
+@contextmanager
+def open_backends(settings: BackendSettings) -> Iterator[OpenBackends]:
+    """Open (and check) every backend; close them all on the way out."""
+    prefix = keys.check_prefix(settings.prefix)
+    state_dir = settings.resolved_state_dir
+    with ExitStack() as stack:
+        registry = _registry(settings)
+        stack.callback(registry.close)
+        registry.ping()
+        store = _store(settings)
+        outbox = Outbox(state_dir / "outbox.sqlite3")
+        stack.callback(outbox.close)
+        publisher = _publisher(settings)
+        stack.callback(publisher.close)
+        log.debug("store: %s; registry: %s; notifications: %s",
+                  store.describe(), registry.describe(), publisher.describe())
+        yield OpenBackends(Backends(store, registry, outbox, prefix), publisher)
+
+
+def _registry(settings: BackendSettings) -> Registry:
+    if settings.redis_url:
+        from .registries.redis import RedisRegistry
+
+        return RedisRegistry.from_url(settings.redis_url)
+    from .registries.sqlite import SqliteRegistry
+
+    return SqliteRegistry(settings.resolved_state_dir / "registry.sqlite3")
+
+
+def _store(settings: BackendSettings) -> Store:
+    if settings.s3_bucket:
+        from .stores.s3 import S3Store
+
+        s3 = S3Store(
+            settings.s3_bucket, endpoint_url=settings.s3_endpoint_url,
+            profile=settings.aws_profile,
+        )
+        s3.check()
+        return s3
+    from .stores.local import LocalStore
+
+    return LocalStore(settings.output_dir)
+
+
+def _publisher(settings: BackendSettings) -> Publisher:
+    if settings.kafka_connection_string:
+        import os
+
+        from .notifiers.kafka import KafkaPublisher, parse_connection_string
+
+        try:
+            config = parse_connection_string(
+                settings.kafka_connection_string, default_topic=settings.kafka_topic,
+                environ=os.environ,
+            )
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        return KafkaPublisher(config)
+    return JsonLinesPublisher(settings.resolved_state_dir / "notifications.jsonl")

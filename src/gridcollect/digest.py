@@ -1,0 +1,24 @@
+"""Canonical JSON and the content digest that deduplication is keyed on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def canonical_json(payload: Any) -> bytes:
+    """Serialise ``payload`` so that equal JSON values give equal bytes."""
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def sha256_of(payload: Any) -> str:
+    """SHA-256 (hex) of the payload's canonical JSON: never of an envelope."""
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def registry_key(environment: str, dgroup: str, sha256: str) -> str:
+    """The registry key of a digest, shared by every registry implementation."""
+    return f"hash:{environment}:{dgroup}:{sha256}"

@@ -1,0 +1,211 @@
+"""The one HTTP client: timeouts, retries, size cap, and typed outcomes.
+
+Every way a request can end maps to one of four outcomes, so the pipeline never
+sees an exception from the network:
+
+- :class:`Fetched`: a JSON payload arrived;
+- :class:`NoData`: the endpoint says there is nothing for these parameters;
+- :class:`Rejected`: the answer is unusable (bad status, not JSON, too large);
+- :class:`Unavailable`: the service did not answer usefully after every retry.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from . import __version__
+from .model import Dataset
+from .settings import HttpSettings
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"gridcollect/{__version__} (+https://pypi.org/project/gridcollect/)"
+_RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    payload: Any
+    url: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoData:
+    url: str
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    url: str
+    reason: str
+
+
+FetchOutcome = Fetched | NoData | Rejected | Unavailable
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+
+
+class _Refuse(Exception):
+    pass
+
+
+class Fetcher:
+    """Fetches dataset endpoints with one reused connection pool."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        if settings.insecure:
+            log.warning("TLS certificate verification is OFF (--insecure): use only for testing")
+        self._base_host = httpx.URL(settings.api_base_url).host
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            verify=not settings.insecure,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=True,
+            event_hooks={"request": [self._announce_foreign_redirect]},
+            transport=transport,
+        )
+
+    def url_for(self, dataset: Dataset) -> str:
+        return f"{self.settings.api_base_url.rstrip('/')}/{dataset.endpoint.lstrip('/')}"
+
+    def fetch(self, dataset: Dataset, params: Mapping[str, str]) -> FetchOutcome:
+        """Fetch one snapshot of ``dataset``, retrying transient failures."""
+        url = self.url_for(dataset)
+        attempts = self.settings.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._attempt(dataset, url, params)
+            except _Retry as retry:
+                if attempt == attempts:
+                    return Unavailable(url, f"{retry.reason} (gave up after {attempts} attempts)")
+                wait = self._backoff(attempt, retry.wait)
+                log.warning(
+                    "%s: %s; retry %d/%d in %.1fs",
+                    dataset.name, retry.reason, attempt, attempts - 1, wait,
+                )
+                self._sleep(wait)
+            except _Refuse as refused:
+                return Rejected(url, str(refused))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _attempt(self, dataset: Dataset, url: str, params: Mapping[str, str]) -> FetchOutcome:
+        query = {p.query_name: params[p.name] for p in dataset.parameters if p.name in params}
+        try:
+            with self._client.stream("GET", url, params=query) as response:
+                status = response.status_code
+                if status in dataset.no_data_statuses:
+                    return NoData(url, status)
+                if status in _RETRYABLE_STATUSES:
+                    raise _Retry(f"HTTP {status}", _retry_after(response.headers))
+                if status in dataset.status_reasons:
+                    raise _Refuse(f"{dataset.status_reasons[status]} (HTTP {status})")
+                if not 200 <= status < 300:
+                    raise _Refuse(f"HTTP {status} {response.reason_phrase}".strip())
+                body = self._read_capped(response)
+                content_type = response.headers.get("content-type", "")
+        except httpx.TimeoutException as exc:
+            raise _Retry(f"timed out ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise _Retry(f"connection failed ({type(exc).__name__}: {exc})") from None
+        except httpx.HTTPError as exc:  # e.g. undecodable Content-Encoding, too many redirects
+            raise _Refuse(f"bad HTTP response ({type(exc).__name__}: {exc})") from None
+        return Fetched(payload=_decode_json(body, content_type), url=url, size=len(body))
+
+    def _read_capped(self, response: httpx.Response) -> bytes:
+        cap = self.settings.max_response_bytes
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise _Refuse(f"response of {int(declared)} bytes exceeds the {cap}-byte cap")
+        chunks: list[bytes] = []
+        received = 0
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+            if received > cap:
+                raise _Refuse(f"response exceeds the {cap}-byte cap")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        ceiling = self.settings.backoff_max_seconds
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), ceiling)
+        exponential = self.settings.backoff_base_seconds * 2 ** (attempt - 1)
+        # Full jitter keeps many workers from retrying in lock-step.
+        return random.uniform(0, min(exponential, ceiling))
+
+    def _announce_foreign_redirect(self, request: httpx.Request) -> None:
+        if request.url.host != self._base_host:
+            log.warning("following a redirect to another host: %s", request.url.host)
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    parsed = email.utils.parsedate_to_datetime(value) if "," in value else None
+    if parsed is None:
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+def _reject_constant(name: str) -> Any:
+    raise _Refuse(f"invalid JSON: non-finite number {name}")
+
+
+def _decode_json(body: bytes, content_type: str) -> Any:
+    if "html" in content_type.lower():
+        raise _Refuse(f"expected JSON, got {content_type.split(';')[0]} ({_preview(body)})")
+    if not body.strip():
+        raise _Refuse("empty response body")
+    try:
+        return json.loads(body, parse_constant=_reject_constant)
+    except RecursionError:
+        raise _Refuse("invalid JSON: nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Refuse(f"invalid JSON: {exc} ({_preview(body)})") from None
+
+
+def _preview(body: bytes, limit: int = 60) -> str:
+    text = body[:limit].decode("utf-8", "replace").replace("\n", " ")
+    return repr(text + ("..." if len(body) > limit else ""))

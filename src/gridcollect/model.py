@@ -1,0 +1,172 @@
+"""Domain values shared by the pipeline, the datasets and the backends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a validator concluded: failures reject the payload, warnings are only logged."""
+
+    shape: str
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A dataset option the user may set (e.g. CSAT's region), sent as a query parameter."""
+
+    name: str
+    query_name: str
+    choices: tuple[str, ...]
+    help: str
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How a dataset's collect command names its time window options."""
+
+    start_flag: str
+    end_flag: str
+    help: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One scheduled collection: the time it stands for and the parameters sent."""
+
+    at: datetime
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A validated payload ready to store, with what its envelope and key need."""
+
+    dataset: str
+    slot: Slot
+    payload: Any
+    sha256: str
+    source_url: str
+    collected_at: datetime
+    placeholder: bool = False
+
+
+Validator = Callable[[Any], Verdict]
+EnvelopeBuilder = Callable[[Snapshot], Any]
+Unwrapper = Callable[[Any], Any]
+PlaceholderBuilder = Callable[[Slot], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """A declaration of one collectable dataset; the pipeline does the rest.
+
+    ``key_template`` is filled by :mod:`gridcollect.keys`; ``key_time`` says which
+    instant stamps the key: the slot (``"slot"``) or the collection time (``"collected"``).
+    ``unwrap`` is the inverse of ``envelope``: it recovers the payload from a stored
+    object, so a stored object can be re-hashed and compared.
+    """
+
+    name: str
+    operator: str
+    command: str
+    endpoint: str
+    cadence: timedelta
+    key_template: str
+    envelope: EnvelopeBuilder
+    validator: Validator
+    retention: timedelta
+    description: str
+    window: Window | None = None
+    parameters: tuple[Parameter, ...] = ()
+    key_time: str = "slot"
+    no_data_statuses: frozenset[int] = frozenset()
+    placeholder: PlaceholderBuilder | None = None
+    status_reasons: Mapping[int, str] = field(default_factory=dict)
+    unwrap: Unwrapper = _identity
+
+    @property
+    def dgroup(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """Where a store put an object, and what it knows of it."""
+
+    key: str
+    location: str
+    size: int
+    etag: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryEntry:
+    """What the registry keeps about a stored digest."""
+
+    location: str
+    key: str
+    size: int
+    registered_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "location": self.location,
+            "key": self.key,
+            "size": self.size,
+            "registered_at": self.registered_at,
+        }
+
+
+@dataclass(slots=True)
+class RunReport:
+    """The outcome of one run of the pipeline over one dataset; printed as the summary."""
+
+    dataset: str
+    total_candidates: int = 0
+    collected: int = 0
+    skipped_duplicate: int = 0
+    failed: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notifications_pending: int = 0
+
+    def fail(self, candidate: str, error: str) -> None:
+        self.failed += 1
+        self.errors.append({"candidate": candidate, "error": error})
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "total_candidates": self.total_candidates,
+            "collected": self.collected,
+            "skipped_duplicate": self.skipped_duplicate,
+            "failed": self.failed,
+            "errors": list(self.errors),
+            "stored": list(self.stored),
+            "notifications_pending": self.notifications_pending,
+        }

@@ -1,0 +1,72 @@
+"""Deduplication state: the ``Registry`` port and its implementations.
+
+A digest moves through two states under its registry key: *claimed* (a worker is
+storing it, with a lease) and *registered* (stored; kept for the dataset's retention).
+Claiming is atomic, so several workers store one snapshot exactly once; a claim whose
+lease ran out may be taken over, and the taker learns which object key the abandoned
+claim meant to write, so it can adopt an object that was stored but never registered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..model import RegistryEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """We hold the claim. ``abandoned_key`` names the object an expired claim was writing."""
+
+    token: str
+    abandoned_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyRegistered:
+    """The digest is stored already."""
+
+    entry: RegistryEntry
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """Another worker holds a live claim on the digest."""
+
+    key: str
+
+
+ClaimOutcome = Claimed | AlreadyRegistered | Busy
+
+
+class Registry(Protocol):
+    """Shared record of which digests are stored."""
+
+    def claim(
+        self, name: str, *, key: str, lease_seconds: float, ttl_seconds: float
+    ) -> ClaimOutcome:
+        """Atomically claim ``name`` for storing the object ``key``."""
+        ...
+
+    def register(
+        self, name: str, entry: RegistryEntry, *, ttl_seconds: float, token: str | None
+    ) -> None:
+        """Record ``name`` as stored (replacing our claim), expiring after ``ttl_seconds``."""
+        ...
+
+    def release(self, name: str, *, token: str) -> None:
+        """Drop our claim after a failed store, so the digest can be retried at once."""
+        ...
+
+    def lookup(self, name: str) -> RegistryEntry | None:
+        """The registered entry for ``name``, if any (claims are not entries)."""
+        ...
+
+    def ping(self) -> None:
+        """Raise :class:`~gridcollect.errors.BackendUnavailable` when unreachable."""
+        ...
+
+    def close(self) -> None: ...
+
+    def describe(self) -> str: ...

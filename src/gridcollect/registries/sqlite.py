@@ -1,0 +1,148 @@
+"""The embedded registry: one SQLite file in the state directory.
+
+Transactions take the write lock up front (``BEGIN IMMEDIATE``), so several local
+processes claiming one digest still see exactly one winner.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import BackendUnavailable
+from ..model import RegistryEntry
+from . import AlreadyRegistered, Busy, Claimed, ClaimOutcome
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS digests (
+    name TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('claimed', 'registered')),
+    token TEXT,
+    key TEXT NOT NULL,
+    lease_until REAL,
+    location TEXT,
+    size INTEGER,
+    registered_at TEXT,
+    expires_at REAL NOT NULL
+)
+"""
+
+
+class SqliteRegistry:
+    """Registry kept in ``<state-dir>/registry.sqlite3``."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._clock = clock
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise BackendUnavailable(f"cannot open registry {path}: {exc}") from None
+
+    def claim(
+        self, name: str, *, key: str, lease_seconds: float, ttl_seconds: float
+    ) -> ClaimOutcome:
+        now = self._clock()
+        token = uuid.uuid4().hex
+        with self._transaction() as db:
+            row = self._live_row(db, name, now)
+            abandoned = None
+            if row is not None:
+                state, row_key, lease_until = row[1], row[3], row[4]
+                if state == "registered":
+                    return AlreadyRegistered(_entry(row))
+                if lease_until is not None and lease_until > now:
+                    return Busy(row_key)
+                abandoned = row_key
+            db.execute(
+                "INSERT OR REPLACE INTO digests (name, state, token, key, lease_until, expires_at)"
+                " VALUES (?, 'claimed', ?, ?, ?, ?)",
+                (name, token, key, now + lease_seconds, now + ttl_seconds),
+            )
+        return Claimed(token=token, abandoned_key=abandoned)
+
+    def register(
+        self, name: str, entry: RegistryEntry, *, ttl_seconds: float, token: str | None
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO digests"
+                " (name, state, token, key, lease_until, location, size, registered_at, expires_at)"
+                " VALUES (?, 'registered', NULL, ?, NULL, ?, ?, ?, ?)",
+                (
+                    name,
+                    entry.key,
+                    entry.location,
+                    entry.size,
+                    entry.registered_at,
+                    self._clock() + ttl_seconds,
+                ),
+            )
+
+    def release(self, name: str, *, token: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM digests WHERE name = ? AND state = 'claimed' AND token = ?",
+                (name, token),
+            )
+
+    def lookup(self, name: str) -> RegistryEntry | None:
+        with self._transaction() as db:
+            row = self._live_row(db, name, self._clock())
+        if row is None or row[1] != "registered":
+            return None
+        return _entry(row)
+
+    def entries(self, prefix: str) -> Iterator[tuple[str, RegistryEntry]]:
+        """Registered entries whose name starts with ``prefix`` (for ``status``)."""
+        rows = self._db.execute(
+            "SELECT * FROM digests WHERE state = 'registered' AND name >= ? AND name < ?"
+            " AND expires_at > ?",
+            (prefix, prefix + "\uffff", self._clock()),
+        ).fetchall()
+        for row in rows:
+            yield row[0], _entry(row)
+
+    def ping(self) -> None:
+        try:
+            self._db.execute("SELECT 1")
+        except sqlite3.Error as exc:
+            raise BackendUnavailable(f"registry {self.path} unusable: {exc}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def describe(self) -> str:
+        return f"sqlite registry {self.path}"
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise BackendUnavailable(f"registry {self.path} failed: {exc}") from None
+
+    @staticmethod
+    def _live_row(db: sqlite3.Connection, name: str, now: float) -> tuple | None:  # type: ignore[type-arg]
+        row: tuple | None = db.execute(  # type: ignore[type-arg]
+            "SELECT * FROM digests WHERE name = ? AND expires_at > ?", (name, now)
+        ).fetchone()
+        return row
+
+
+def _entry(row: tuple) -> RegistryEntry:  # type: ignore[type-arg]
+    return RegistryEntry(location=row[5], key=row[3], size=row[6], registered_at=row[7])

@@ -1,0 +1,80 @@
+"""The embedded store: gzip objects under a local directory, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import KeyConflict, StoreError
+from ..model import StoredObject
+
+
+class LocalStore:
+    """Objects as files under ``root``; a crash never leaves a truncated object."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool) -> StoredObject:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._write_temp(path, body)
+            try:
+                if overwrite:
+                    os.replace(tmp, path)
+                else:
+                    # link() refuses to replace an existing file: create-only, atomically.
+                    os.link(tmp, path)
+            except FileExistsError:
+                raise KeyConflict(f"{key} already exists") from None
+            finally:
+                tmp.unlink(missing_ok=True)
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+        etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
+        return StoredObject(key=key, location=self.location(key), size=len(body), etag=etag)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {key}: {exc.strerror or exc}") from None
+
+    def location(self, key: str) -> str:
+        return self._path(key).as_uri()
+
+    def describe(self) -> str:
+        return f"local files under {self.root}"
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root):
+            raise StoreError(f"key {key!r} escapes the output directory")
+        return path
+
+    @staticmethod
+    def _write_temp(path: Path, body: bytes) -> Path:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(body)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return Path(name)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,65 @@
+"""The durable outbox and the embedded JSON-lines publisher."""
+
+import json
+
+from gridcollect.errors import NotifierUnavailable
+from gridcollect.notifiers import Notification
+from gridcollect.notifiers.jsonl import JsonLinesPublisher
+from gridcollect.notifiers.outbox import Outbox
+
+
+def note(n: int) -> Notification:
+    return Notification(dataset="d", environment="dev", urn=f"urn:x:{n}",
+                        location=f"file:///{n}", version=None, etag=None, metadata={"n": n})
+
+
+class Switchable:
+    """A publisher whose availability the test turns on and off."""
+
+    def __init__(self) -> None:
+        self.up = False
+        self.delivered: list[Notification] = []
+
+    def publish(self, notifications):
+        if not self.up:
+            raise NotifierUnavailable("down")
+        self.delivered.extend(notifications)
+
+    def close(self): ...
+
+    def describe(self):
+        return "switchable"
+
+
+def test_notifications_wait_while_the_publisher_is_down_and_go_once_it_is_back(tmp_path):
+    """Nothing is lost during an outage, and each is delivered once afterwards."""
+    outbox, publisher = Outbox(tmp_path / "o.db"), Switchable()
+    for n in range(3):
+        outbox.enqueue(note(n))
+    assert outbox.flush(publisher) == 0 and outbox.pending() == 3
+    publisher.up = True
+    assert outbox.flush(publisher) == 3 and outbox.pending() == 0
+    assert [n.urn for n in publisher.delivered] == ["urn:x:0", "urn:x:1", "urn:x:2"]
+    assert outbox.flush(publisher) == 0
+
+
+def test_outbox_survives_a_restart(tmp_path):
+    """Queued notifications are on disk, not in memory."""
+    Outbox(tmp_path / "o.db").enqueue(note(1))
+    assert Outbox(tmp_path / "o.db").pending() == 1
+
+
+def test_enqueueing_the_same_urn_twice_keeps_one(tmp_path):
+    """A repeated announcement of one object replaces itself."""
+    outbox = Outbox(tmp_path / "o.db")
+    outbox.enqueue(note(1))
+    outbox.enqueue(note(1))
+    assert outbox.pending() == 1
+
+
+def test_jsonl_publisher_appends_one_line_per_notification(tmp_path):
+    """Local consumers read one JSON object per line."""
+    path = tmp_path / "n.jsonl"
+    JsonLinesPublisher(path).publish([note(1), note(2)])
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["urn"] for line in lines] == ["urn:x:1", "urn:x:2"]

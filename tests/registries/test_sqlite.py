@@ -1,0 +1,85 @@
+"""The embedded SQLite registry."""
+
+import threading
+
+from gridcollect.model import RegistryEntry
+from gridcollect.registries import AlreadyRegistered, Busy, Claimed
+from gridcollect.registries.sqlite import SqliteRegistry
+
+ENTRY = RegistryEntry(location="file:///x", key="k", size=3, registered_at="2025-01-01T00:00:00")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_first_claim_wins_and_a_live_claim_is_busy(tmp_path):
+    """A second claimer during the lease is told the digest is busy."""
+    registry = SqliteRegistry(tmp_path / "r.db")
+    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600), Claimed)
+    assert registry.claim("h", key="k2", lease_seconds=60, ttl_seconds=600) == Busy("k")
+
+
+def test_registered_digest_is_reported_with_its_entry(tmp_path):
+    """After register, a claim sees the stored entry."""
+    registry = SqliteRegistry(tmp_path / "r.db")
+    claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    registry.register("h", ENTRY, ttl_seconds=600, token=claim.token)
+    assert registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600) == AlreadyRegistered(ENTRY)
+    assert registry.lookup("h") == ENTRY
+
+
+def test_expired_lease_is_taken_over_and_names_the_abandoned_key(tmp_path):
+    """A claim whose worker died is taken over, telling which object it was writing."""
+    clock = Clock()
+    registry = SqliteRegistry(tmp_path / "r.db", clock=clock)
+    registry.claim("h", key="first", lease_seconds=60, ttl_seconds=600)
+    clock.now += 61
+    outcome = registry.claim("h", key="second", lease_seconds=60, ttl_seconds=600)
+    assert isinstance(outcome, Claimed) and outcome.abandoned_key == "first"
+
+
+def test_entries_expire_after_their_ttl(tmp_path):
+    """A registered digest is forgotten after the dataset's retention."""
+    clock = Clock()
+    registry = SqliteRegistry(tmp_path / "r.db", clock=clock)
+    registry.register("h", ENTRY, ttl_seconds=10, token=None)
+    clock.now += 11
+    assert registry.lookup("h") is None
+    assert isinstance(registry.claim("h", key="k", lease_seconds=1, ttl_seconds=10), Claimed)
+
+
+def test_release_drops_only_our_claim(tmp_path):
+    """Releasing with a stale token leaves another worker's claim alone."""
+    registry = SqliteRegistry(tmp_path / "r.db")
+    claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    registry.release("h", token="someone-else")
+    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600), Busy)
+    registry.release("h", token=claim.token)
+    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600), Claimed)
+
+
+def test_concurrent_claimers_on_separate_connections_get_one_winner(tmp_path):
+    """Eight workers racing for one digest: exactly one claims it."""
+    path = tmp_path / "r.db"
+    SqliteRegistry(path).close()
+    results = []
+    barrier = threading.Barrier(8)
+
+    def worker() -> None:
+        registry = SqliteRegistry(path)
+        barrier.wait()
+        results.append(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600))
+        registry.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sum(isinstance(r, Claimed) for r in results) == 1
+    assert sum(isinstance(r, Busy) for r in results) == 7

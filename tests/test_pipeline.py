@@ -1,0 +1,172 @@
+"""The shared pipeline, driven with a toy dataset, embedded backends and a real server."""
+
+import gzip
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from gridcollect.digest import registry_key, sha256_of
+from gridcollect.errors import StoreError
+from gridcollect.http import Fetcher
+from gridcollect.model import Slot
+from gridcollect.notifiers.outbox import Outbox
+from gridcollect.pipeline import Backends, Pipeline
+from gridcollect.registries import Claimed
+from gridcollect.registries.sqlite import SqliteRegistry
+from gridcollect.replay import Reply, ReplayServer
+from gridcollect.settings import HttpSettings, RunOptions
+from gridcollect.stores.local import LocalStore
+
+from .support.toy import NO_PLACEHOLDER, TOY
+
+PATH = "/Toy/Feed"
+SLOT = Slot(datetime(2025, 12, 5, 12, 0, tzinfo=UTC), {"zone": "EAST"})
+KEY = "sourcing/toy_feed/2025/12/toy_20251205_120000_east.json.gz"
+
+
+class FailingStore(LocalStore):
+    """A local store whose writes fail while ``broken`` is set."""
+
+    broken = False
+
+    def put(self, key, body, *, sha256, overwrite):
+        if self.broken:
+            raise StoreError("disk on fire")
+        return super().put(key, body, sha256=sha256, overwrite=overwrite)
+
+
+@pytest.fixture
+def server():
+    with ReplayServer() as srv:
+        srv.set(PATH, Reply(body={"value": 1}))
+        yield srv
+
+
+@pytest.fixture
+def env(tmp_path, server):
+    """Build pipelines over one set of embedded backends."""
+    store = FailingStore(tmp_path / "data")
+    registry = SqliteRegistry(tmp_path / "state/registry.sqlite3")
+    outbox = Outbox(tmp_path / "state/outbox.sqlite3")
+    backends = Backends(store, registry, outbox, "sourcing")
+
+    def make(dataset=TOY, **options):
+        fetcher = Fetcher(HttpSettings(api_base_url=server.url, max_retries=0))
+        return Pipeline(dataset, fetcher=fetcher, backends=backends,
+                        options=RunOptions(**options), lease_seconds=60,
+                        now=lambda: datetime(2025, 12, 5, 12, 0, 7, tzinfo=UTC))
+
+    make.backends = backends
+    return make
+
+
+def read_envelope(store, key):
+    return json.loads(gzip.decompress(store.get(key)))
+
+
+def test_new_snapshot_is_stored_under_the_slot_key_registered_and_announced(env):
+    """One fetch: object at the templated key, registry entry, one outbox notification."""
+    pipeline = env()
+    assert pipeline.collect(SLOT) == KEY
+    backends = env.backends
+    assert read_envelope(backends.store, KEY)["payload"] == {"value": 1}
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    assert backends.registry.lookup(name).key == KEY
+    assert backends.outbox.pending() == 1
+    assert pipeline.report.as_dict()["collected"] == 1
+
+
+def test_identical_snapshot_is_skipped_as_duplicate(env):
+    """The same payload again stores nothing, whatever the slot or collection time."""
+    env().collect(SLOT)
+    later = env()
+    assert later.collect(Slot(datetime(2025, 12, 5, 12, 5, tzinfo=UTC), SLOT.params)) is None
+    assert later.report.skipped_duplicate == 1 and later.report.collected == 0
+
+
+def test_force_stores_a_duplicate_again(env):
+    """--force bypasses the duplicate check and rewrites the object."""
+    env().collect(SLOT)
+    forced = env(force=True)
+    assert forced.collect(SLOT) == KEY and forced.report.collected == 1
+
+
+def test_skip_hash_check_neither_checks_nor_registers(env):
+    """--skip-hash-check stores every fetch and leaves the registry untouched."""
+    pipeline = env(skip_hash_check=True)
+    pipeline.collect(SLOT)
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    assert env.backends.registry.lookup(name) is None
+
+
+def test_invalid_payload_fails_with_the_rule_and_is_neither_stored_nor_registered(env, server):
+    """A validation failure names its rule; nothing is written anywhere."""
+    server.set(PATH, Reply(body={"value": "high"}))
+    pipeline = env()
+    assert pipeline.collect(SLOT) is None
+    report = pipeline.report.as_dict()
+    assert report["failed"] == 1 and "value must be an integer" in report["errors"][0]["error"]
+    assert env.backends.store.get(KEY) is None and env.backends.outbox.pending() == 0
+    name = registry_key("dev", "toy_feed", sha256_of({"value": "high"}))
+    assert isinstance(env.backends.registry.claim(name, key="k", lease_seconds=1,
+                                                  ttl_seconds=9), Claimed)
+
+
+def test_store_failure_releases_the_claim_so_a_retry_can_store(env):
+    """A failed write is not registered, and the next attempt stores it."""
+    env.backends.store.broken = True
+    first = env()
+    assert first.collect(SLOT) is None and "disk on fire" in first.report.errors[0]["error"]
+    env.backends.store.broken = False
+    assert env().collect(SLOT) == KEY
+
+
+def test_different_content_in_the_same_slot_gets_its_own_key(env, server):
+    """A second, different snapshot for one slot never overwrites the first."""
+    env().collect(SLOT)
+    server.set(PATH, Reply(body={"value": 2}))
+    assert env().collect(SLOT) == KEY.replace(".json.gz", "_2.json.gz")
+    assert read_envelope(env.backends.store, KEY)["payload"] == {"value": 1}
+
+
+def test_abandoned_claim_adopts_the_object_it_already_wrote(env):
+    """Crash after store, before register: the next run registers the object, not a copy."""
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    pipeline = env()
+    pipeline.collect(SLOT)
+    # Turn the entry back into a claim whose lease has run out, as a dead worker leaves it.
+    db = env.backends.registry._db
+    db.execute("UPDATE digests SET state='claimed', token='dead', lease_until=0 WHERE name=?",
+               (name,))
+    later = env()
+    assert later.collect(Slot(datetime(2025, 12, 5, 13, 0, tzinfo=UTC), SLOT.params)) == KEY
+    assert env.backends.registry.lookup(name).key == KEY
+    assert not list((env.backends.store.root / "sourcing/toy_feed/2025/12").glob("*1300*"))
+
+
+def test_no_data_status_stores_the_placeholder(env, server):
+    """A declared no-data answer stores the dataset's placeholder payload."""
+    server.set(PATH, Reply(status=404))
+    assert env().collect(SLOT) == KEY
+    assert read_envelope(env.backends.store, KEY)["payload"] == {"no_data": True, "zone": "EAST"}
+
+
+def test_no_data_without_placeholder_is_a_failure(env, server):
+    """Datasets without a placeholder report the missing data as a failure."""
+    server.set(PATH, Reply(status=404))
+    pipeline = env(NO_PLACEHOLDER)
+    assert pipeline.collect(SLOT) is None
+    assert "HTTP 404" in pipeline.report.errors[0]["error"]
+
+
+def test_notification_carries_what_consumers_need(env):
+    """The message names the object, its URN, size, source and content hash."""
+    env().collect(SLOT)
+    rows = env.backends.outbox._db.execute("SELECT body FROM outbox").fetchall()
+    message = json.loads(rows[0][0])
+    assert message["urn"] == f"urn:gridcollect:dev:{KEY}"
+    assert message["location"].endswith(KEY)
+    assert message["metadata"]["content_hash"] == "sha256:" + sha256_of({"value": 1})
+    assert message["metadata"]["source_url"].endswith(PATH)
+    assert message["metadata"]["dataset_metadata"]["slot"] == SLOT.at.isoformat()
