@@ -6,6 +6,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 from ..errors import KeyConflict, StoreError
 from ..model import StoredObject
@@ -47,7 +48,8 @@ class LocalStore:
             raise StoreError(f"cannot read {key}: {exc.strerror or exc}") from None
 
     def location(self, key: str) -> str:
-        return self._path(key).as_uri()
+        # Path.as_uri() escapes "=", which would garble year=YYYY partitions for readers.
+        return "file://" + quote(str(self._path(key)), safe="/=:@-._~")
 
     def describe(self) -> str:
         return f"local files under {self.root}"

@@ -1,0 +1,6 @@
+"""``python -m gridcollect``."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""The three collect commands end to end: real command, real local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from gridcollect.replay import Reply, ReplayServer
+from gridcollect.samples import sample
+
+from .cli import WIRE, read_object, run_cli, stored_files
+
+SLOT = "2025-12-05T12:00:00"
+COMMANDS = {
+    "csat": ("CsatSupplyDemand",
+             ["miso", "csat-supply-demand", "--start-datetime", SLOT, "--end-datetime", SLOT]),
+    "load": ("RealTimeTotalLoad",
+             ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]),
+    "reserve": ("BindingConstraints/Reserve", ["miso", "binding-constraints-reserve"]),
+}
+KEYS = {
+    "csat": "sourcing/miso_csat_supply_demand/year=2025/month=12/day=05/"
+            "csat_supply_demand_20251205T120000Z.json.gz",
+    "load": "sourcing/miso_realtime_total_load/2025/12/05/"
+            "realtime_total_load_20251205_120000.json.gz",
+    "reserve": r"sourcing/miso_binding_constraints_reserve/\d{4}-\d\d-\d\d/"
+               r"binding_constraints_reserve_\d{8}_\d{4}\.json\.gz",
+}
+
+
+def body_for(endpoint: str, shape: str) -> bytes:
+    if shape == "wire":
+        return (WIRE / f"{endpoint}.json").read_bytes()
+    return json.dumps(sample(endpoint, "documented", datetime(2025, 12, 5, 12, tzinfo=UTC))).encode()
+
+
+@pytest.fixture
+def miso():
+    with ReplayServer() as server:
+        yield server
+
+
+def collect(miso, tmp_path, name, *extra):
+    _endpoint, args = COMMANDS[name]
+    return run_cli(*args, "--output-dir", str(tmp_path), "--api-base-url", miso.url, *extra)
+
+
+def check_envelope(name, envelope, payload):
+    if name == "csat":
+        assert envelope["api_response"] == payload
+        assert envelope["metadata"]["data_type"] == "csat_supply_demand"
+        assert envelope["metadata"]["timestamp"] == "20251205T120000Z"
+        assert envelope["collection_timestamp"].endswith("Z")
+    elif name == "load":
+        assert envelope["data"] == payload
+        meta = envelope["collection_metadata"]
+        assert (meta["data_type"], meta["date"], meta["timestamp"]) == (
+            "realtime_total_load", "2025-12-05", "20251205_120000")
+        assert meta["source_url"].endswith("/RealTimeTotalLoad")
+    else:
+        assert envelope == payload
+
+
+@pytest.mark.parametrize("shape", ["wire", "documented"])
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_collect_stores_the_documented_key_and_envelope(miso, tmp_path, name, shape):
+    """Each command stores one object at the documented key with the documented envelope."""
+    endpoint, _args = COMMANDS[name]
+    body = body_for(endpoint, shape)
+    miso.set(f"/{endpoint}", Reply(body=body))
+    result = collect(miso, tmp_path, name)
+    assert result.code == 0, result.stderr
+    summary = result.summary
+    assert (summary["collected"], summary["failed"], summary["skipped_duplicate"]) == (1, 0, 0)
+    [key] = summary["stored"]
+    assert re.fullmatch(KEYS[name], key)
+    assert stored_files(tmp_path) == [key]
+    check_envelope(name, read_object(tmp_path, key), json.loads(body))
+    notifications = (tmp_path / ".gridcollect/notifications.jsonl").read_text().splitlines()
+    assert [json.loads(n)["urn"] for n in notifications] == [f"urn:gridcollect:dev:{key}"]
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_second_identical_run_is_a_duplicate_and_force_stores_again(miso, tmp_path, name):
+    """Run twice: the second stores nothing; --force stores again."""
+    endpoint, _args = COMMANDS[name]
+    miso.set(f"/{endpoint}", Reply(body=body_for(endpoint, "wire")))
+    assert collect(miso, tmp_path, name).code == 0
+    again = collect(miso, tmp_path, name)
+    assert again.code == 0
+    assert (again.summary["skipped_duplicate"], again.summary["collected"]) == (1, 0)
+    forced = collect(miso, tmp_path, name, "--force")
+    assert forced.code == 0 and forced.summary["collected"] == 1
+
+
+def test_a_past_day_window_makes_one_request_and_says_history_is_unavailable(miso, tmp_path):
+    """A day of 5-minute slots in the past is one request, stored under the last slot."""
+    miso.set("/RealTimeTotalLoad", Reply(body=body_for("RealTimeTotalLoad", "wire")))
+    result = run_cli("miso", "realtime-total-load", "--start-date", "2025-12-05",
+                     "--end-date", "2025-12-06", "--output-dir", str(tmp_path),
+                     "--api-base-url", miso.url)
+    assert result.code == 0 and len(miso.requests) == 1
+    assert result.summary["stored"] == [
+        "sourcing/miso_realtime_total_load/2025/12/06/realtime_total_load_20251206_000000.json.gz"]
+    assert "history is not available" in result.stderr
+
+
+def test_region_is_sent_as_a_query_parameter_and_suffixes_the_key(miso, tmp_path):
+    """--region south asks MISO for SOUTH and stores under ..._south.json.gz."""
+    miso.set("/CsatSupplyDemand", Reply(body=body_for("CsatSupplyDemand", "wire")))
+    result = collect(miso, tmp_path, "csat", "--region", "south")
+    assert result.code == 0
+    assert result.summary["stored"][0].endswith("csat_supply_demand_20251205T120000Z_south.json.gz")
+    assert miso.requests[0].query == {"region": ["SOUTH"]}
+    envelope = read_object(tmp_path, result.summary["stored"][0])
+    assert envelope["metadata"]["region"] == "SOUTH"
+
+
+def test_csat_404_stores_the_no_data_placeholder(miso, tmp_path):
+    """CSAT's 404 means no data: a placeholder is stored, and the run succeeds."""
+    miso.set("/CsatSupplyDemand", Reply(status=404))
+    result = collect(miso, tmp_path, "csat")
+    assert result.code == 0 and result.summary["collected"] == 1
+    envelope = read_object(tmp_path, result.summary["stored"][0])
+    assert envelope["metadata"].get("placeholder") is True
+
+
+def test_csat_400_reports_an_invalid_region(miso, tmp_path):
+    """CSAT's 400 is reported as an invalid region."""
+    miso.set("/CsatSupplyDemand", Reply(status=400))
+    result = collect(miso, tmp_path, "csat", "--region", "NORTH")
+    assert result.code == 1
+    assert "region" in result.summary["errors"][0]["error"].lower()
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [(Reply(status=404), "HTTP 404"), (Reply(status=503), "HTTP 503"),
+     (Reply(body=b'{"LoadInfo": '), "invalid JSON"),
+     (Reply(body=b"<html>oops</html>", content_type="text/html"), "expected JSON")],
+    ids=["404", "503", "invalid-json", "html"],
+)
+def test_total_load_failures_fail_the_candidate_with_a_clear_reason(miso, tmp_path, reply, reason):
+    """404, 503 (after retries) and broken bodies fail with exit 1 and nothing stored."""
+    miso.set("/RealTimeTotalLoad", reply)
+    result = collect(miso, tmp_path, "load", "--max-retries", "0")
+    assert result.code == 1
+    assert result.summary["failed"] == 1 and reason in result.summary["errors"][0]["error"]
+    assert stored_files(tmp_path) == []
