@@ -66,7 +66,7 @@ def _collect_command(dataset: Dataset) -> click.Command:
                     f"{dataset.window.end_flag} is before {dataset.window.start_flag}"  # type: ignore[union-attr]
                 )
             report = collect(dataset, settings_from(shared), start=start, end=end, params=params)
-            click.echo(json.dumps(report.as_dict()))
+            click.echo(logs.redact(json.dumps(report.as_dict())))
             return report.exit_code
 
         _run_reporting_errors(action)

@@ -68,8 +68,7 @@ def _kafka(ctx: click.Context, param: click.Parameter, value: str | None) -> str
         )
     except (ConfigurationError, ValueError) as exc:
         raise click.BadParameter(redact(str(exc))) from None
-    for secret in config.secrets():
-        register_secret(secret)
+    register_secret(config.password)
     return value
 
 
