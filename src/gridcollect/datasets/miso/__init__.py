@@ -1,0 +1,1 @@
+"""MISO datasets: one module per endpoint, each declaring ``DATASET``."""

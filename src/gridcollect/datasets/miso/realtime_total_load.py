@@ -1,0 +1,175 @@
+"""MISO real-time total load: hourly cleared MW, the load forecast and five-minute load.
+
+The *documented* shape has ``RefId`` and three arrays of flat rows. The *wire* shape,
+what MISO really sends, wraps everything in ``LoadInfo``, wraps each row in a one-key
+object (``{"Load": {...}}``), sends numbers as strings and names the hour column
+differently from release to release.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from ...model import Dataset, Snapshot, Verdict, Window
+from ...validation import (
+    Checker,
+    at,
+    describe,
+    never_raises,
+    parse_clock,
+    parse_hour,
+    to_utc,
+    unrecognised,
+    utc_iso,
+)
+
+# Array name -> (the field labelling a row, the MW field). The label of the hourly arrays
+# is an hour whose key MISO renames, so it is looked up by meaning (see _hour_key).
+ARRAYS = {
+    "ClearedMW": ("Hour", "Value"),
+    "MediumTermLoadForecast": ("HourEnding", "LoadForecast"),
+    "FiveMinTotalLoad": ("Time", "Value"),
+}
+_CLOCK_LABELLED = "FiveMinTotalLoad"
+# Keys such as Hour, HourEnding, Hour_Ending, HE, HR, HE_EST, MarketHourEnding, once
+# lower-cased and stripped of everything but letters and digits. Not "...Hourly": that
+# names a row wrapper, not an hour.
+_HOURISH = re.compile(
+    r"hour(?!ly)\w*|\w*hour(?:ending|beginning)|(?:he|hr|hb)(?:est|ending|beginning)?", re.ASCII
+)
+_EXPECTED = (
+    "an object with RefId, ClearedMW, MediumTermLoadForecast and FiveMinTotalLoad "
+    "(documented), or the same inside LoadInfo (wire)"
+)
+
+
+@never_raises
+def validate(payload: Any) -> Verdict:
+    """Check a total-load payload of either shape."""
+    if isinstance(payload, dict) and "LoadInfo" in payload:
+        check = Checker("wire")
+        body = check.obj(payload["LoadInfo"], "LoadInfo")
+        if body is not None:
+            _check_body(check, body, "LoadInfo", strict=True)
+        return check.verdict()
+    if isinstance(payload, dict) and any(name in payload for name in ("RefId", *ARRAYS)):
+        check = Checker("documented")
+        _check_body(check, payload, "", strict=False)
+        return check.verdict()
+    return unrecognised(payload, _EXPECTED)
+
+
+def _check_body(check: Checker, body: dict[str, Any], path: str, *, strict: bool) -> None:
+    """``strict``: the wire's time formats are known, so unparseable times are failures."""
+    check.require(body, ("RefId", *ARRAYS), path)
+    if "RefId" in body:
+        ref = check.text(body["RefId"], at(path, "RefId"))
+        if ref is not None:
+            check.time(ref, at(path, "RefId"), failure=strict)
+    for name, (label, value_key) in ARRAYS.items():
+        rows = check.array(body[name], at(path, name)) if name in body else None
+        renamed: set[str] = set()
+        for index, raw in enumerate(rows or ()):
+            row_path = at(at(path, name), index)
+            row, row_path = _unwrapped(raw, row_path)
+            if check.obj(row, row_path) is None:
+                continue
+            if name == _CLOCK_LABELLED:
+                if check.require(row, (label,), row_path):
+                    rule = "must be a time of day"
+                    check.parsed(parse_clock, row[label], at(row_path, label), rule, failure=strict)
+            else:
+                used = _check_hour(check, row, row_path, label, value_key)
+                if used is not None and used != label:
+                    renamed.add(used)
+            if check.require(row, (value_key,), row_path):
+                check.number(row[value_key], at(row_path, value_key), non_negative=True)
+        if renamed:
+            check.warn(at(path, name), f"hour column named {sorted(renamed)}, expected {label!r}")
+
+
+def _unwrapped(raw: Any, path: str) -> tuple[Any, str]:
+    """The row inside a one-key wrapper such as ``{"Load": {...}}``, or the row itself."""
+    if isinstance(raw, dict) and len(raw) == 1:
+        [(key, inner)] = raw.items()
+        if isinstance(inner, dict):
+            return inner, at(path, key)
+    return raw, path
+
+
+def _check_hour(
+    check: Checker, row: dict[str, Any], path: str, label: str, value_key: str
+) -> str | None:
+    """Check the row's hour, under whatever name it has; return that name."""
+    key = _hour_key(row, label, value_key)
+    if key is None:
+        check.fail(path, f"missing required field {label!r} (or another hour field)")
+        return None
+    value = row[key]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        check.fail(at(path, key), f"hour must be present, got {describe(value)}")
+    else:
+        # The hour's format is not ours to enforce; a new one should be seen, not lost.
+        check.parsed(parse_hour, value, at(path, key), "unrecognised hour", failure=False)
+    return key
+
+
+def _hour_key(row: dict[str, Any], label: str, value_key: str) -> str | None:
+    if label in row:
+        return label
+    for key in row:
+        if isinstance(key, str) and key != value_key and _HOURISH.fullmatch(_squeezed(key)):
+            return key
+    return None
+
+
+def _squeezed(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+def envelope(snapshot: Snapshot) -> dict[str, Any]:
+    """The stored object: the response under ``data`` plus collection metadata."""
+    slot = to_utc(snapshot.slot.at)
+    return {
+        "data": snapshot.payload,
+        "collection_metadata": {
+            "collected_at": utc_iso(snapshot.collected_at),
+            "source_url": snapshot.source_url,
+            "data_type": "realtime_total_load",
+            "source": "miso",
+            "date": slot.strftime("%Y-%m-%d"),
+            "timestamp": slot.strftime("%Y%m%d_%H%M%S"),
+        },
+    }
+
+
+def unwrap(stored: Any) -> Any:
+    """The payload inside a stored envelope (the inverse of :func:`envelope`)."""
+    if not isinstance(stored, dict) or "data" not in stored:
+        raise ValueError(f"not a total-load envelope: expected data in {describe(stored)}")
+    return stored["data"]
+
+
+DATASET = Dataset(
+    name="miso_realtime_total_load",
+    operator="miso",
+    command="realtime-total-load",
+    endpoint="RealTimeTotalLoad",
+    cadence=timedelta(minutes=5),
+    key_template=(
+        "miso_realtime_total_load/{t:%Y}/{t:%m}/{t:%d}/"
+        "realtime_total_load_{t:%Y%m%d_%H%M%S}.json.gz"
+    ),
+    envelope=envelope,
+    validator=validate,
+    retention=timedelta(days=365),
+    description="MISO real-time total load: hourly cleared MW, load forecast, five-minute load.",
+    window=Window(
+        "--start-date",
+        "--end-date",
+        "UTC, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS; one snapshot per 5 minutes in the window",
+    ),
+    unwrap=unwrap,
+)
