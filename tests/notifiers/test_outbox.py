@@ -9,8 +9,15 @@ from gridcollect.notifiers.outbox import Outbox
 
 
 def note(n: int) -> Notification:
-    return Notification(dataset="d", environment="dev", urn=f"urn:x:{n}",
-                        location=f"file:///{n}", version=None, etag=None, metadata={"n": n})
+    return Notification(
+        dataset="d",
+        environment="dev",
+        urn=f"urn:x:{n}",
+        location=f"file:///{n}",
+        version=None,
+        etag=None,
+        metadata={"n": n},
+    )
 
 
 class Switchable:

@@ -1,0 +1,56 @@
+"""Keeping credentials out of messages: mask passwords in connection URLs.
+
+Every backend builds its error messages and ``describe()`` strings through
+:func:`mask_url`, so a ``redis://user:pass@host`` or ``kafka://user:pass@host``
+given on the command line never reaches a log line.
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "***"
+
+# Query parameters whose values are secrets (redis-py, for one, accepts ?password=).
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\w.-]*)=)([^&;#]*)"
+)
+
+
+def split_userinfo(authority_and_rest: str) -> tuple[str | None, str]:
+    """Split ``user:pass@host...`` (what follows ``scheme://``) at its user info.
+
+    The user info ends at the *last* ``@``: a password with a raw ``@``, ``/``, ``?`` or
+    ``#`` is then still taken whole as the password (and masked whole). An ``@`` in a
+    query value must be written ``%40``.
+    """
+    userinfo, at, rest = authority_and_rest.rpartition("@")
+    return (userinfo, rest) if at else (None, authority_and_rest)
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password of its user info and any secret query value replaced.
+
+    Works with or without a scheme (``user:pass@host:port``) and with several hosts
+    (``kafka://u:p@h1:9092,h2:9092/topic``).
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    userinfo, rest = split_userinfo(rest)
+    rest = _SECRET_PARAM.sub(lambda m: m.group(1) + MASK if m.group(2) else m.group(0), rest)
+    if userinfo is not None:
+        user, colon, _password = userinfo.partition(":")
+        rest = f"{user}:{MASK}@{rest}" if colon else f"{userinfo}@{rest}"
+    return f"{scheme}{sep}{rest}"
+
+
+def scrub(text: str, *secrets: str | None) -> str:
+    """``text`` with every occurrence of the given secret values replaced by ``***``.
+
+    For messages that come from client libraries and might echo what they were given.
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text

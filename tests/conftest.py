@@ -1,0 +1,1 @@
+from tests.support.servers import *  # noqa: F403
