@@ -7,12 +7,12 @@ only when their option is used, so a plain run starts fast.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from . import keys
-from .errors import ConfigurationError
 from .notifiers import Publisher
 from .notifiers.jsonl import JsonLinesPublisher
 from .notifiers.outbox import Outbox
@@ -88,16 +88,11 @@ def _store(settings: BackendSettings) -> Store:
 
 def _publisher(settings: BackendSettings) -> Publisher:
     if settings.kafka_connection_string:
-        import os
-
         from .notifiers.kafka import KafkaPublisher, parse_connection_string
 
-        try:
-            config = parse_connection_string(
-                settings.kafka_connection_string, default_topic=settings.kafka_topic,
-                environ=os.environ,
-            )
-        except ValueError as exc:
-            raise ConfigurationError(str(exc)) from None
-        return KafkaPublisher(config)
+        config = parse_connection_string(
+            settings.kafka_connection_string, default_topic=settings.kafka_topic,
+            environ=os.environ,
+        )
+        return KafkaPublisher(config, delivery_timeout_seconds=settings.kafka_timeout_seconds)
     return JsonLinesPublisher(settings.resolved_state_dir / "notifications.jsonl")

@@ -123,13 +123,17 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                  callback=_kafka, help="Announce stored objects on Kafka (see README)."),
     click.option("--kafka-topic", envvar="KAFKA_TOPIC", default=DEFAULT_KAFKA_TOPIC,
                  show_default=True, help="Topic when the connection string names none."),
+    click.option("--kafka-timeout", type=click.FloatRange(min=0.5, max=600), default=30.0,
+                 show_default=True,
+                 help="Seconds to wait for Kafka's acknowledgement before keeping "
+                      "notifications in the outbox."),
 ]
 
 OPTION_NAMES = ("environment", "force", "skip_hash_check", "log_level", "log_format",
                 "output_dir", "state_dir", "prefix", "api_base_url", "timeout",
                 "max_retries", "max_response_bytes", "insecure", "s3_bucket",
                 "s3_endpoint_url", "aws_profile", "redis_url", "redis_host", "redis_port",
-                "redis_db", "kafka_connection_string", "kafka_topic")
+                "redis_db", "kafka_connection_string", "kafka_topic", "kafka_timeout")
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -165,6 +169,7 @@ def settings_from(options: dict[str, Any]) -> Settings:
             redis_url=redis_url,
             kafka_connection_string=options["kafka_connection_string"],
             kafka_topic=options["kafka_topic"],
+            kafka_timeout_seconds=options["kafka_timeout"],
         ),
         run=RunOptions(
             environment=options["environment"],

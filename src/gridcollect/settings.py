@@ -35,6 +35,7 @@ class BackendSettings:
     redis_url: str | None = None
     kafka_connection_string: str | None = None
     kafka_topic: str = DEFAULT_KAFKA_TOPIC
+    kafka_timeout_seconds: float = 30.0
     claim_lease_seconds: float = 120.0
 
     @property
