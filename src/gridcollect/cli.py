@@ -20,6 +20,7 @@ from .datasets import all_datasets
 from .errors import ConfigurationError, GridcollectError
 from .model import Dataset
 from .options import OPTION_NAMES, common_options, settings_from
+from .secrets import redact
 
 
 def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -38,7 +39,7 @@ def _run_reporting_errors(action: Callable[[], int]) -> None:
     try:
         code = action()
     except GridcollectError as exc:
-        click.echo(f"error: {logs.redact(str(exc))}", err=True)
+        click.echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -66,7 +67,7 @@ def _collect_command(dataset: Dataset) -> click.Command:
                     f"{dataset.window.end_flag} is before {dataset.window.start_flag}"  # type: ignore[union-attr]
                 )
             report = collect(dataset, settings_from(shared), start=start, end=end, params=params)
-            click.echo(logs.redact(json.dumps(report.as_dict())))
+            click.echo(redact(json.dumps(report.as_dict())))
             return report.exit_code
 
         _run_reporting_errors(action)
@@ -148,6 +149,10 @@ def outbox_flush(**options: Any) -> None:
     _run_reporting_errors(action)
 
 
+from .commands_watch import status_command, watch_command  # noqa: E402
+
+cli.add_command(watch_command)
+cli.add_command(status_command)
 _operator_groups()
 
 

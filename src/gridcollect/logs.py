@@ -1,31 +1,13 @@
-"""Logging set-up (called by the CLI only) and the redaction every log line passes."""
+"""Logging set-up, called by the CLI only; every line passes :func:`secrets.redact`."""
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from datetime import UTC, datetime
 
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@")
-_SHORT_FORM_PASSWORD = re.compile(r"(?P<head>(?<![/\w])[\w.-]+:)[^@\s:/]+@(?=[\w.-]+:\d)")
-_secrets: set[str] = set()
-
-
-def register_secret(value: str | None) -> None:
-    """Make ``value`` appear as ``***`` in every log line from now on."""
-    if value and len(value) >= 3:
-        _secrets.add(value)
-
-
-def redact(text: str) -> str:
-    """Mask URL passwords, ``user:pass@host`` pairs and every registered secret."""
-    text = _URL_PASSWORD.sub(r"\g<head>***@", text)
-    text = _SHORT_FORM_PASSWORD.sub(r"\g<head>***@", text)
-    for secret in sorted(_secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+from .secrets import redact
 
 
 class _TextFormatter(logging.Formatter):

@@ -54,3 +54,23 @@ def scrub(text: str, *secrets: str | None) -> str:
         if secret:
             text = text.replace(secret, MASK)
     return text
+
+
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@")
+_SHORT_FORM_PASSWORD = re.compile(r"(?P<head>(?<![/\w])[\w.-]+:)[^@\s:/]+@(?=[\w.-]+:\d)")
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Make ``value`` appear as ``***`` in every log line from now on."""
+    if value and len(value) >= 3:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """Mask URL passwords, ``user:pass@host`` pairs and every registered secret."""
+    text = _URL_PASSWORD.sub(rf"\g<head>{MASK}@", text)
+    text = _SHORT_FORM_PASSWORD.sub(rf"\g<head>{MASK}@", text)
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..errors import BackendUnavailable, NotifierUnavailable
+from ..state_db import open_state_db
 from . import Notification, Publisher
 
 log = logging.getLogger(__name__)
@@ -26,14 +27,7 @@ class Outbox:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise BackendUnavailable(f"cannot open outbox {path}: {exc}") from None
+        self._db = open_state_db(path, _SCHEMA, what="outbox")
 
     def enqueue(self, notification: Notification) -> None:
         """Persist a notification before anything tries to deliver it."""

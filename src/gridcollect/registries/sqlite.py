@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import BackendUnavailable
 from ..model import RegistryEntry
+from ..state_db import open_state_db
 from . import AlreadyRegistered, Busy, Claimed, ClaimOutcome
 
 _SCHEMA = """
@@ -38,14 +39,7 @@ class SqliteRegistry:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise BackendUnavailable(f"cannot open registry {path}: {exc}") from None
+        self._db = open_state_db(path, _SCHEMA, what="registry")
 
     def claim(
         self, name: str, *, key: str, lease_seconds: float, ttl_seconds: float
