@@ -66,7 +66,14 @@ def _collect_command(dataset: Dataset) -> click.Command:
                 raise click.UsageError(
                     f"{dataset.window.end_flag} is before {dataset.window.start_flag}"  # type: ignore[union-attr]
                 )
-            report = collect(dataset, settings_from(shared), start=start, end=end, params=params)
+            from .progress import window_progress
+
+            progress = window_progress()
+            try:
+                report = collect(dataset, settings_from(shared), start=start, end=end,
+                                 params=params, observer=progress)
+            finally:
+                progress.close()
             click.echo(redact(json.dumps(report.as_dict())))
             return report.exit_code
 

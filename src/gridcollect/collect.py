@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 
 from .backends import open_backends
 from .errors import ConfigurationError
@@ -16,6 +17,14 @@ from .schedule import Plan, plan_window
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class WindowObserver(Protocol):
+    """Told about each future slot of a window: before waiting for it, and once done."""
+
+    def waiting(self, slot: datetime, index: int, total: int) -> None: ...
+
+    def collected(self, slot: datetime, stored_key: str | None) -> None: ...
 
 
 def _utcnow() -> datetime:
@@ -44,7 +53,7 @@ def collect(
     params: Mapping[str, str] | None = None,
     now: Callable[[], datetime] = _utcnow,
     sleep: Callable[[float], None] = time.sleep,
-    on_slot: Callable[[datetime, int, int], None] | None = None,
+    observer: WindowObserver | None = None,
 ) -> RunReport:
     """Collect ``dataset`` over a window (or once, now) and return the run's report.
 
@@ -70,10 +79,12 @@ def collect(
         if plan.now_slot is not None:
             pipeline.collect(Slot(plan.now_slot, params))
         for index, slot_at in enumerate(plan.future(), start=1):
+            if observer is not None:
+                observer.waiting(slot_at, index, plan.future_count)
             _wait_until(slot_at, now, sleep)
-            if on_slot is not None:
-                on_slot(slot_at, index, plan.future_count)
-            pipeline.collect(Slot(slot_at, params))
+            stored = pipeline.collect(Slot(slot_at, params))
+            if observer is not None:
+                observer.collected(slot_at, stored)
         pipeline.report.notifications_pending = opened.flush_outbox()
     return pipeline.report
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -150,3 +150,16 @@ def test_total_load_failures_fail_the_candidate_with_a_clear_reason(miso, tmp_pa
     assert result.code == 1
     assert result.summary["failed"] == 1 and reason in result.summary["errors"][0]["error"]
     assert stored_files(tmp_path) == []
+
+
+def test_a_future_slot_is_waited_for_with_plain_progress_lines(miso, tmp_path):
+    """Off a terminal, each awaited slot and its outcome is one line on stderr."""
+    miso.set("/RealTimeTotalLoad", Reply(body=body_for("RealTimeTotalLoad", "wire")))
+    slot = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    stamp = slot.strftime("%Y-%m-%dT%H:%M:%S")
+    result = run_cli("miso", "realtime-total-load", "--start-date", stamp, "--end-date", stamp,
+                     "--output-dir", str(tmp_path), "--api-base-url", miso.url)
+    assert result.code == 0, result.stderr
+    assert f"[1/1] waiting for slot {stamp}Z" in result.stderr
+    assert f"slot {stamp}Z: stored" in result.stderr
+    assert miso.requests[0].received_at > 0 and result.summary["collected"] == 1
