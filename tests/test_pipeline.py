@@ -1,6 +1,10 @@
 """The shared pipeline, driven with a toy dataset, embedded backends and a real server."""
 
 import gzip
+import os
+import socket
+import subprocess
+import sys
 import json
 from datetime import UTC, datetime
 
@@ -170,3 +174,23 @@ def test_notification_carries_what_consumers_need(env):
     assert message["metadata"]["content_hash"] == "sha256:" + sha256_of({"value": 1})
     assert message["metadata"]["source_url"].endswith(PATH)
     assert message["metadata"]["dataset_metadata"]["slot"] == SLOT.at.isoformat()
+
+
+def test_claim_of_a_dead_local_worker_is_taken_over_at_once(env):
+    """A claim left by a killed process on this host does not wait for its lease."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    env.backends.registry.claim(name, key=KEY, lease_seconds=3600, ttl_seconds=7200,
+                                owner=f"{socket.gethostname()}:{dead.pid}")
+    pipeline = env()
+    assert pipeline.collect(SLOT) == KEY and pipeline.report.collected == 1
+
+
+def test_claim_of_a_live_worker_is_left_alone(env):
+    """While the holder lives (and its lease runs), the snapshot is not stored twice."""
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    env.backends.registry.claim(name, key=KEY, lease_seconds=3600, ttl_seconds=7200,
+                                owner=f"{socket.gethostname()}:{os.getppid()}")
+    pipeline = env()
+    assert pipeline.collect(SLOT) is None and pipeline.report.skipped_duplicate == 1

@@ -24,7 +24,8 @@ from .http import Fetched, Fetcher, NoData
 from .model import Dataset, RegistryEntry, RunReport, Slot, Snapshot, StoredObject
 from .notifiers import Notification
 from .notifiers.outbox import Outbox
-from .registries import AlreadyRegistered, Busy, Claimed, Registry
+from .owner import is_dead, this_owner
+from .registries import AlreadyRegistered, Busy, Claimed, ClaimOutcome, Registry
 from .settings import RunOptions
 from .stores import Store
 
@@ -131,10 +132,7 @@ class Pipeline:
         token: str | None = None
         adopt_key: str | None = None
         if not (options.force or options.skip_hash_check):
-            claim = registry.claim(
-                name, key=key, lease_seconds=self.lease_seconds,
-                ttl_seconds=dataset.retention.total_seconds(),
-            )
+            claim = self._claim(name, key)
             if isinstance(claim, AlreadyRegistered):
                 log.info("%s: duplicate of %s, not stored", dataset.name, claim.entry.location)
                 self.report.skipped_duplicate += 1
@@ -165,6 +163,23 @@ class Pipeline:
         self.report.collected += 1
         self.report.stored.append(stored.key)
         return stored.key
+
+    def _claim(self, name: str, key: str) -> ClaimOutcome:
+        """Claim the digest; a live claim whose holder died on this host is superseded."""
+
+        def attempt(supersede: str | None = None) -> ClaimOutcome:
+            return self.backends.registry.claim(
+                name, key=key, lease_seconds=self.lease_seconds,
+                ttl_seconds=self.dataset.retention.total_seconds(), owner=this_owner(),
+                supersede=supersede,
+            )
+
+        claim = attempt()
+        if isinstance(claim, Busy) and claim.token and is_dead(claim.owner):
+            log.warning("%s: taking over the claim of dead worker %s", self.dataset.name,
+                        claim.owner)
+            claim = attempt(supersede=claim.token)
+        return claim
 
     def _key_for(self, snapshot: Snapshot) -> str:
         when = snapshot.slot.at if self.dataset.key_time == "slot" else snapshot.collected_at

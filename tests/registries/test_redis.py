@@ -199,3 +199,16 @@ def test_registry_recovers_when_redis_comes_back(start_redis_server):
         registry.ping()
     server.start()
     assert isinstance(registry.claim(NAME, key="k", lease_seconds=60, ttl_seconds=DAY), Claimed)
+
+
+def test_a_live_claim_is_superseded_only_by_its_own_token(redis_db):
+    """Superseding needs the exact token of the claim being replaced; owner is reported."""
+    registry = RedisRegistry.from_url(redis_db.url)
+    registry.claim(NAME, key="first", lease_seconds=60, ttl_seconds=DAY, owner="host:1")
+    busy = registry.claim(NAME, key="second", lease_seconds=60, ttl_seconds=DAY)
+    assert (busy.owner, bool(busy.token)) == ("host:1", True)
+    assert isinstance(registry.claim(NAME, key="second", lease_seconds=60, ttl_seconds=DAY,
+                                     supersede="not-the-token"), Busy)
+    taken = registry.claim(NAME, key="second", lease_seconds=60, ttl_seconds=DAY,
+                           supersede=busy.token)
+    assert isinstance(taken, Claimed) and taken.abandoned_key == "first"

@@ -83,3 +83,17 @@ def test_concurrent_claimers_on_separate_connections_get_one_winner(tmp_path):
         thread.join(timeout=30)
     assert sum(isinstance(r, Claimed) for r in results) == 1
     assert sum(isinstance(r, Busy) for r in results) == 7
+
+
+def test_a_live_claim_is_superseded_only_by_its_own_token(tmp_path):
+    """Superseding needs the exact token of the claim being replaced."""
+    registry = SqliteRegistry(tmp_path / "r.db")
+    registry.claim("h", key="first", lease_seconds=60, ttl_seconds=600, owner="host:1")
+    busy = registry.claim("h", key="second", lease_seconds=60, ttl_seconds=600)
+    assert (busy.owner, bool(busy.token)) == ("host:1", True)
+    stale = registry.claim("h", key="second", lease_seconds=60, ttl_seconds=600,
+                           supersede="not-the-token")
+    assert isinstance(stale, Busy)
+    taken = registry.claim("h", key="second", lease_seconds=60, ttl_seconds=600,
+                           supersede=busy.token)
+    assert isinstance(taken, Claimed) and taken.abandoned_key == "first"

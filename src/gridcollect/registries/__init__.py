@@ -9,7 +9,7 @@ claim meant to write, so it can adopt an object that was stored but never regist
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..model import RegistryEntry
@@ -32,9 +32,15 @@ class AlreadyRegistered:
 
 @dataclass(frozen=True, slots=True)
 class Busy:
-    """Another worker holds a live claim on the digest."""
+    """Another worker holds a live claim on the digest.
+
+    ``owner`` names that worker (``host:pid``) and ``token`` its claim, so a worker that
+    knows the owner is dead can supersede exactly that claim without waiting for its lease.
+    """
 
     key: str
+    owner: str = field(default="", compare=False)
+    token: str = field(default="", compare=False)
 
 
 ClaimOutcome = Claimed | AlreadyRegistered | Busy
@@ -44,9 +50,20 @@ class Registry(Protocol):
     """Shared record of which digests are stored."""
 
     def claim(
-        self, name: str, *, key: str, lease_seconds: float, ttl_seconds: float
+        self,
+        name: str,
+        *,
+        key: str,
+        lease_seconds: float,
+        ttl_seconds: float,
+        owner: str = "",
+        supersede: str | None = None,
     ) -> ClaimOutcome:
-        """Atomically claim ``name`` for storing the object ``key``."""
+        """Atomically claim ``name`` for storing the object ``key``.
+
+        ``supersede`` is the token of a live claim whose owner is known to be dead: that
+        claim (and only that one) is taken over as if its lease had run out.
+        """
         ...
 
     def register(

@@ -21,8 +21,10 @@ from . import AlreadyRegistered, Busy, Claimed, ClaimOutcome
 CONNECT_TIMEOUT_SECONDS = 3.0
 COMMAND_TIMEOUT_SECONDS = 10.0
 
-# KEYS[1] registry key; ARGV: token, object key, lease seconds, ttl milliseconds.
-# Replies {"claimed", abandoned key or ""}, {"registered", raw value} or {"busy", key}.
+# KEYS[1] registry key; ARGV: token, object key, lease seconds, ttl milliseconds, owner,
+# token of a claim to supersede (or "").
+# Replies {"claimed", abandoned key or ""}, {"registered", raw value} or
+# {"busy", key, owner, token}.
 # A value that is not ours to read (not JSON, unknown state) is overwritten like an
 # expired claim: the registry namespace belongs to gridcollect.
 _CLAIM = """
@@ -42,8 +44,10 @@ if raw then
         return {'claimed', ''}
       end
       local lease_until = tonumber(cur.lease_until)
-      if lease_until and lease_until > now then
-        return {'busy', tostring(cur.key or '')}
+      local superseded = ARGV[6] ~= '' and cur.token == ARGV[6]
+      if lease_until and lease_until > now and not superseded then
+        return {'busy', tostring(cur.key or ''), tostring(cur.owner or ''),
+                tostring(cur.token or '')}
       end
       if type(cur.key) == 'string' then
         abandoned = cur.key
@@ -52,7 +56,7 @@ if raw then
   end
 end
 local claim = cjson.encode({state = 'claimed', token = ARGV[1], key = ARGV[2],
-                            lease_until = now + tonumber(ARGV[3])})
+                            owner = ARGV[5], lease_until = now + tonumber(ARGV[3])})
 redis.call('SET', KEYS[1], claim, 'PX', ARGV[4])
 return {'claimed', abandoned}
 """
@@ -113,20 +117,28 @@ class RedisRegistry:
         return cls(client, url=url)
 
     def claim(
-        self, name: str, *, key: str, lease_seconds: float, ttl_seconds: float
+        self,
+        name: str,
+        *,
+        key: str,
+        lease_seconds: float,
+        ttl_seconds: float,
+        owner: str = "",
+        supersede: str | None = None,
     ) -> ClaimOutcome:
         token = uuid.uuid4().hex
         reply = self._call(
             "claim",
             self._claim,
             keys=[name],
-            args=[token, key, str(float(lease_seconds)), _ms(ttl_seconds)],
+            args=[token, key, str(float(lease_seconds)), _ms(ttl_seconds), owner,
+                  supersede or ""],
         )
-        outcome, detail = (_text(part) for part in reply)
+        outcome, detail, *holder = (_text(part) for part in reply)
         if outcome == "registered":
             return AlreadyRegistered(_entry(json.loads(detail)))
         if outcome == "busy":
-            return Busy(detail)
+            return Busy(detail, *holder)
         return Claimed(token=token, abandoned_key=detail or None)
 
     def register(

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS digests (
     name TEXT PRIMARY KEY,
     state TEXT NOT NULL CHECK (state IN ('claimed', 'registered')),
     token TEXT,
+    owner TEXT,
     key TEXT NOT NULL,
     lease_until REAL,
     location TEXT,
@@ -40,9 +41,17 @@ class SqliteRegistry:
         self.path = path
         self._clock = clock
         self._db = open_state_db(path, _SCHEMA, what="registry")
+        self._db.row_factory = sqlite3.Row
 
     def claim(
-        self, name: str, *, key: str, lease_seconds: float, ttl_seconds: float
+        self,
+        name: str,
+        *,
+        key: str,
+        lease_seconds: float,
+        ttl_seconds: float,
+        owner: str = "",
+        supersede: str | None = None,
     ) -> ClaimOutcome:
         now = self._clock()
         token = uuid.uuid4().hex
@@ -50,16 +59,17 @@ class SqliteRegistry:
             row = self._live_row(db, name, now)
             abandoned = None
             if row is not None:
-                state, row_key, lease_until = row[1], row[3], row[4]
-                if state == "registered":
+                if row["state"] == "registered":
                     return AlreadyRegistered(_entry(row))
-                if lease_until is not None and lease_until > now:
-                    return Busy(row_key)
-                abandoned = row_key
+                live = row["lease_until"] is not None and row["lease_until"] > now
+                if live and (supersede is None or row["token"] != supersede):
+                    return Busy(row["key"], row["owner"] or "", row["token"] or "")
+                abandoned = row["key"]
             db.execute(
-                "INSERT OR REPLACE INTO digests (name, state, token, key, lease_until, expires_at)"
-                " VALUES (?, 'claimed', ?, ?, ?, ?)",
-                (name, token, key, now + lease_seconds, now + ttl_seconds),
+                "INSERT OR REPLACE INTO digests"
+                " (name, state, token, owner, key, lease_until, expires_at)"
+                " VALUES (?, 'claimed', ?, ?, ?, ?, ?)",
+                (name, token, owner, key, now + lease_seconds, now + ttl_seconds),
             )
         return Claimed(token=token, abandoned_key=abandoned)
 
@@ -91,7 +101,7 @@ class SqliteRegistry:
     def lookup(self, name: str) -> RegistryEntry | None:
         with self._transaction() as db:
             row = self._live_row(db, name, self._clock())
-        if row is None or row[1] != "registered":
+        if row is None or row["state"] != "registered":
             return None
         return _entry(row)
 
@@ -103,7 +113,7 @@ class SqliteRegistry:
             (prefix, prefix + "\uffff", self._clock()),
         ).fetchall()
         for row in rows:
-            yield row[0], _entry(row)
+            yield row["name"], _entry(row)
 
     def ping(self) -> None:
         try:
@@ -131,12 +141,15 @@ class SqliteRegistry:
             raise BackendUnavailable(f"registry {self.path} failed: {exc}") from None
 
     @staticmethod
-    def _live_row(db: sqlite3.Connection, name: str, now: float) -> tuple | None:  # type: ignore[type-arg]
-        row: tuple | None = db.execute(  # type: ignore[type-arg]
+    def _live_row(db: sqlite3.Connection, name: str, now: float) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = db.execute(
             "SELECT * FROM digests WHERE name = ? AND expires_at > ?", (name, now)
         ).fetchone()
         return row
 
 
-def _entry(row: tuple) -> RegistryEntry:  # type: ignore[type-arg]
-    return RegistryEntry(location=row[5], key=row[3], size=row[6], registered_at=row[7])
+def _entry(row: sqlite3.Row) -> RegistryEntry:
+    return RegistryEntry(
+        location=row["location"], key=row["key"], size=row["size"],
+        registered_at=row["registered_at"],
+    )

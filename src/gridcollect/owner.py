@@ -1,0 +1,34 @@
+"""Who holds a claim: ``host:pid``, and whether that holder is known to be dead."""
+
+from __future__ import annotations
+
+import os
+import socket
+from functools import cache
+
+
+@cache
+def this_owner() -> str:
+    """This process, as other workers see it in a claim."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def is_dead(owner: str) -> bool:
+    """True only when ``owner`` is a process of this host that no longer exists.
+
+    A holder on another host, or one we cannot judge, is presumed alive: its lease
+    decides when the claim may be taken over.
+    """
+    host, _, pid_text = owner.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
