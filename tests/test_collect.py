@@ -6,7 +6,7 @@ import pytest
 
 from gridcollect.collect import collect
 from gridcollect.errors import BackendUnavailable, ConfigurationError
-from gridcollect.replay import Reply, ReplayServer
+from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 
 from .support.toy import TOY

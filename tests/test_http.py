@@ -3,7 +3,7 @@
 import pytest
 
 from gridcollect.http import USER_AGENT, Fetched, Fetcher, NoData, Rejected, Unavailable
-from gridcollect.replay import Reply, ReplayServer
+from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import HttpSettings
 
 from .support.toy import NO_PLACEHOLDER, TOY

@@ -1,11 +1,11 @@
 """The shared pipeline, driven with a toy dataset, embedded backends and a real server."""
 
 import gzip
+import json
 import os
 import socket
 import subprocess
 import sys
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +18,7 @@ from gridcollect.notifiers.outbox import Outbox
 from gridcollect.pipeline import Backends, Pipeline
 from gridcollect.registries import Claimed
 from gridcollect.registries.sqlite import SqliteRegistry
-from gridcollect.replay import Reply, ReplayServer
+from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import HttpSettings, RunOptions
 from gridcollect.stores.local import LocalStore
 

@@ -65,7 +65,8 @@ def test_wholly_future_window_makes_no_immediate_request():
 def test_end_before_start_is_refused():
     """A reversed window is an error, not an empty run."""
     with pytest.raises(ConfigurationError, match="before start"):
-        plan_window(at("2025-12-05T12:00:00"), at("2025-12-05T11:00:00"), FIVE, now=at("2026-01-01T00:00:00"))
+        plan_window(at("2025-12-05T12:00:00"), at("2025-12-05T11:00:00"), FIVE,
+                    now=at("2026-01-01T00:00:00"))
 
 
 def test_a_very_long_window_is_planned_without_listing_its_slots():

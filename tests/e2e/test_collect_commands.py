@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridcollect.replay import Reply, ReplayServer
+from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
 from .cli import WIRE, read_object, run_cli, stored_files
@@ -34,7 +34,8 @@ KEYS = {
 def body_for(endpoint: str, shape: str) -> bytes:
     if shape == "wire":
         return (WIRE / f"{endpoint}.json").read_bytes()
-    return json.dumps(sample(endpoint, "documented", datetime(2025, 12, 5, 12, tzinfo=UTC))).encode()
+    documented = sample(endpoint, "documented", datetime(2025, 12, 5, 12, tzinfo=UTC))
+    return json.dumps(documented).encode()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from gridcollect.digest import sha256_of
-from gridcollect.replay import Reply, ReplayServer
+from gridcollect.replay import ReplayServer, Reply
 
 from ..support.servers import consume_messages
 from .cli import WIRE, run_cli

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gridcollect.replay import Reply, ReplayServer
+from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
 from .cli import run_cli, stored_files

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridcollect.replay import Reply, ReplayServer
+from gridcollect.replay import ReplayServer, Reply
 
 from .cli import run_cli
 

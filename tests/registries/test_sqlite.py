@@ -29,7 +29,8 @@ def test_registered_digest_is_reported_with_its_entry(tmp_path):
     registry = SqliteRegistry(tmp_path / "r.db")
     claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
     registry.register("h", ENTRY, ttl_seconds=600, token=claim.token)
-    assert registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600) == AlreadyRegistered(ENTRY)
+    again = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    assert again == AlreadyRegistered(ENTRY)
     assert registry.lookup("h") == ENTRY
 
 

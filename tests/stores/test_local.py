@@ -13,7 +13,8 @@ def test_put_then_get_round_trips_and_names_a_file_url(tmp_path):
     store = LocalStore(tmp_path)
     stored = store.put("p/a/b.json.gz", b"body", sha256="x", overwrite=False)
     assert store.get("p/a/b.json.gz") == b"body"
-    assert stored.size == 4 and stored.location == "file://" + str((tmp_path / "p/a/b.json.gz").resolve())
+    assert stored.size == 4
+    assert stored.location == "file://" + str((tmp_path / "p/a/b.json.gz").resolve())
 
 
 def test_create_only_put_refuses_an_existing_key(tmp_path):
