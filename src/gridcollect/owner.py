@@ -23,12 +23,15 @@ def is_dead(owner: str) -> bool:
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
     pid = int(pid_text)
-    if pid == os.getpid():
-        return False
+    return pid != os.getpid() and process_is_gone(pid)
+
+
+def process_is_gone(pid: int) -> bool:
+    """True when no process ``pid`` exists on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except PermissionError:
+    except PermissionError:  # it exists, under another user
         return False
     return False

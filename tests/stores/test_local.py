@@ -1,6 +1,8 @@
 """The embedded local-file store."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -52,3 +54,17 @@ def test_unwritable_root_is_a_store_error(tmp_path):
     blocker.write_text("not a directory")
     with pytest.raises(StoreError, match="cannot write"):
         LocalStore(blocker).put("k.json.gz", b"b", sha256="x", overwrite=False)
+
+
+def test_temp_files_of_a_dead_writer_are_swept_but_live_ones_kept(tmp_path):
+    """A killed writer's half-written temp file is removed by the next write there."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    folder = tmp_path / "d"
+    folder.mkdir()
+    orphan = folder / f".k.json.gz.{dead.pid}.abc123.tmp"
+    orphan.write_bytes(b"half")
+    live = folder / f".k.json.gz.{os.getpid()}.def456.tmp"
+    live.write_bytes(b"in progress")
+    LocalStore(tmp_path).put("d/other.json.gz", b"body", sha256="x", overwrite=False)
+    assert not orphan.exists() and live.exists()

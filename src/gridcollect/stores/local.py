@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from ..errors import KeyConflict, StoreError
 from ..model import StoredObject
+from ..owner import process_is_gone
 
 
 class LocalStore:
@@ -17,11 +18,13 @@ class LocalStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._swept: set[Path] = set()
 
     def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool) -> StoredObject:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._sweep_orphans(path.parent)
             tmp = self._write_temp(path, body)
             try:
                 if overwrite:
@@ -60,9 +63,22 @@ class LocalStore:
             raise StoreError(f"key {key!r} escapes the output directory")
         return path
 
+    def _sweep_orphans(self, directory: Path) -> None:
+        """Delete temporary files that a killed writer left in ``directory`` (once per run)."""
+        if directory in self._swept:
+            return
+        self._swept.add(directory)
+        for leftover in directory.glob(".*.tmp"):
+            pid = leftover.name.split(".")[-3]
+            if pid.isdigit() and process_is_gone(int(pid)):
+                leftover.unlink(missing_ok=True)
+
     @staticmethod
     def _write_temp(path: Path, body: bytes) -> Path:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # The pid in the name lets a later run tell a dead writer's leftovers from live ones.
+        fd, name = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+        )
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body)
@@ -80,3 +96,4 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
