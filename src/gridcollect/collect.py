@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
+from .activity import record_run
 from .backends import open_backends
 from .errors import ConfigurationError
 from .http import Fetcher
@@ -86,6 +87,8 @@ def collect(
             if observer is not None:
                 observer.collected(slot_at, stored)
         pipeline.report.notifications_pending = opened.flush_outbox()
+        record_run(settings.backends.resolved_state_dir, pipeline.report,
+                   store=opened.backends.store)
     return pipeline.report
 
 

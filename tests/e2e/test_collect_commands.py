@@ -164,3 +164,18 @@ def test_a_future_slot_is_waited_for_with_plain_progress_lines(miso, tmp_path):
     assert f"[1/1] waiting for slot {stamp}Z" in result.stderr
     assert f"slot {stamp}Z: stored" in result.stderr
     assert miso.requests[0].received_at > 0 and result.summary["collected"] == 1
+
+
+def test_status_reports_what_collect_runs_stored(miso, tmp_path):
+    """After a collect run and a duplicate run, status shows one stored and one duplicate."""
+    miso.set("/BindingConstraints/Reserve",
+             Reply(body=body_for("BindingConstraints/Reserve", "wire")))
+    first = collect(miso, tmp_path, "reserve")
+    collect(miso, tmp_path, "reserve")
+    status = run_cli("status", "--output-dir", str(tmp_path), "--json")
+    assert status.code == 0, status.stderr
+    rows = {row["dataset"]: row for row in json.loads(status.stdout)["datasets"]}
+    reserve = rows["miso_binding_constraints_reserve"]
+    assert (reserve["stored"], reserve["duplicates"], reserve["failures"]) == (1, 1, 0)
+    assert reserve["last_key"] == first.summary["stored"][0]
+    assert rows["miso_realtime_total_load"]["stored"] == 0

@@ -98,3 +98,26 @@ def test_a_live_claim_is_superseded_only_by_its_own_token(tmp_path):
     taken = registry.claim("h", key="second", lease_seconds=60, ttl_seconds=600,
                            supersede=busy.token)
     assert isinstance(taken, Claimed) and taken.abandoned_key == "first"
+
+
+def test_many_threads_opening_a_new_registry_at_once_all_succeed(tmp_path):
+    """Opening a brand-new state file from several threads never fails as locked."""
+    path = tmp_path / "fresh.db"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def opener() -> None:
+        barrier.wait()
+        try:
+            registry = SqliteRegistry(path)
+            registry.register(f"h{threading.get_ident()}", ENTRY, ttl_seconds=60, token=None)
+            registry.close()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
