@@ -187,6 +187,8 @@ def test_claim_of_a_dead_local_worker_is_taken_over_at_once(env):
     assert pipeline.collect(SLOT) == KEY and pipeline.report.collected == 1
 
 
+@pytest.mark.scenario("Another live worker holds the claim on the same snapshot",
+                      outcome="nothing stored twice: reported as a duplicate")
 def test_claim_of_a_live_worker_is_left_alone(env):
     """While the holder lives (and its lease runs), the snapshot is not stored twice."""
     name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))

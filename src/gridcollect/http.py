@@ -14,7 +14,9 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ import httpx
 
 from . import __version__
 from .model import Dataset
+from .secrets import mask_url
 from .settings import HttpSettings
 
 log = logging.getLogger(__name__)
@@ -85,7 +88,7 @@ class Fetcher:
         self._sleep = sleep
         if settings.insecure:
             log.warning("TLS certificate verification is OFF (--insecure): use only for testing")
-        self._base_host = httpx.URL(settings.api_base_url).host
+        self._base_origin = _origin(httpx.URL(settings.api_base_url))
         self._client = httpx.Client(
             timeout=httpx.Timeout(settings.timeout_seconds),
             verify=not settings.insecure,
@@ -101,13 +104,16 @@ class Fetcher:
     def fetch(self, dataset: Dataset, params: Mapping[str, str]) -> FetchOutcome:
         """Fetch one snapshot of ``dataset``, retrying transient failures."""
         url = self.url_for(dataset)
+        # Outcomes name the URL without its password: it ends up in stored envelopes,
+        # notifications and the summary.
+        shown = mask_url(url)
         attempts = self.settings.max_retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._attempt(dataset, url, params)
+                return self._attempt(dataset, url, params, shown)
             except _Retry as retry:
                 if attempt == attempts:
-                    return Unavailable(url, f"{retry.reason} (gave up after {attempts} attempts)")
+                    return Unavailable(shown, f"{retry.reason} (gave up after {attempts} attempts)")
                 wait = self._backoff(attempt, retry.wait)
                 log.warning(
                     "%s: %s; retry %d/%d in %.1fs",
@@ -115,7 +121,7 @@ class Fetcher:
                 )
                 self._sleep(wait)
             except _Refuse as refused:
-                return Rejected(url, str(refused))
+                return Rejected(shown, str(refused))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
@@ -127,13 +133,15 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _attempt(self, dataset: Dataset, url: str, params: Mapping[str, str]) -> FetchOutcome:
+    def _attempt(
+        self, dataset: Dataset, url: str, params: Mapping[str, str], shown: str
+    ) -> FetchOutcome:
         query = {p.query_name: params[p.name] for p in dataset.parameters if p.name in params}
         try:
             with self._client.stream("GET", url, params=query) as response:
                 status = response.status_code
                 if status in dataset.no_data_statuses:
-                    return NoData(url, status)
+                    return NoData(shown, status)
                 if status in _RETRYABLE_STATUSES:
                     raise _Retry(f"HTTP {status}", _retry_after(response.headers))
                 if status in dataset.status_reasons:
@@ -144,11 +152,16 @@ class Fetcher:
                 content_type = response.headers.get("content-type", "")
         except httpx.TimeoutException as exc:
             raise _Retry(f"timed out ({type(exc).__name__})") from None
+        except httpx.ConnectError as exc:
+            if _caused_by(exc, ssl.SSLCertVerificationError):
+                # A certificate that does not verify now will not verify on a retry.
+                raise _Refuse(f"TLS certificate verification failed ({exc})") from None
+            raise _Retry(f"connection failed ({type(exc).__name__}: {exc})") from None
         except httpx.TransportError as exc:
             raise _Retry(f"connection failed ({type(exc).__name__}: {exc})") from None
         except httpx.HTTPError as exc:  # e.g. undecodable Content-Encoding, too many redirects
             raise _Refuse(f"bad HTTP response ({type(exc).__name__}: {exc})") from None
-        return Fetched(payload=_decode_json(body, content_type), url=url, size=len(body))
+        return Fetched(payload=_decode_json(body, content_type), url=shown, size=len(body))
 
     def _read_capped(self, response: httpx.Response) -> bytes:
         cap = self.settings.max_response_bytes
@@ -173,8 +186,25 @@ class Fetcher:
         return random.uniform(0, min(exponential, ceiling))
 
     def _announce_foreign_redirect(self, request: httpx.Request) -> None:
-        if request.url.host != self._base_host:
-            log.warning("following a redirect to another host: %s", request.url.host)
+        # Another port or scheme is another server too (and https -> http a downgrade).
+        origin = _origin(request.url)
+        if origin != self._base_origin:
+            scheme, host, port = origin
+            log.warning("following a redirect to another host: %s://%s:%d", scheme, host, port)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    default_port = 443 if url.scheme == "https" else 80
+    return url.scheme, url.host, url.port or default_port
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
@@ -193,13 +223,22 @@ def _reject_constant(name: str) -> Any:
     raise _Refuse(f"invalid JSON: non-finite number {name}")
 
 
+def _finite_float(text: str) -> float:
+    # 1e999 is Infinity in disguise: it would pass validation where no rule looks and then
+    # fail the canonical JSON of the digest, so it is refused like the literal.
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refuse(f"invalid JSON: non-finite number {text[:40]}")
+    return value
+
+
 def _decode_json(body: bytes, content_type: str) -> Any:
     if "html" in content_type.lower():
         raise _Refuse(f"expected JSON, got {content_type.split(';')[0]} ({_preview(body)})")
     if not body.strip():
         raise _Refuse("empty response body")
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        return json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise _Refuse("invalid JSON: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:

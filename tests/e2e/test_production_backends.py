@@ -85,6 +85,9 @@ def test_collect_lands_in_s3_registers_in_redis_and_announces_on_kafka(
     assert len(consume_messages(kafka_broker.bootstrap, kafka_topic, count=2, timeout=2)) == 1
 
 
+@pytest.mark.scenario("Two workers fetch the same new snapshot at once (shared Redis and S3)",
+                      outcome="exactly one object: one worker reports it collected, the other "
+                              "a duplicate")
 def test_two_workers_fetching_one_new_snapshot_store_it_once(
     tmp_path, s3_server, s3_bucket, redis_db
 ):
@@ -109,6 +112,9 @@ def test_two_workers_fetching_one_new_snapshot_store_it_once(
     assert listing["KeyCount"] == 1
 
 
+@pytest.mark.scenario("Redis is down when the run starts",
+                      outcome="exit 3 within seconds, one line naming host:port; MISO is never "
+                              "asked")
 def test_redis_down_at_start_fails_fast_naming_host_and_port(
     tmp_path, miso, s3_server, s3_bucket, start_redis_server
 ):
@@ -125,6 +131,8 @@ def test_redis_down_at_start_fails_fast_naming_host_and_port(
     assert miso.requests == []
 
 
+@pytest.mark.scenario("The S3 bucket does not exist",
+                      outcome="exit 3, one line naming the bucket; MISO is never asked")
 def test_missing_bucket_is_one_clear_error(tmp_path, miso, s3_server, redis_db):
     """A bucket that does not exist stops the run before fetching, naming the bucket."""
     _endpoint, args = COMMANDS["load"]
@@ -134,6 +142,8 @@ def test_missing_bucket_is_one_clear_error(tmp_path, miso, s3_server, redis_db):
     assert "Traceback" not in result.stderr and miso.requests == []
 
 
+@pytest.mark.scenario("S3 answers 503 SlowDown twice",
+                      outcome="retried with backoff; exit 0, the object stored once")
 def test_s3_throttling_is_retried_until_the_object_is_stored(
     tmp_path, miso, s3_server, s3_bucket, s3_throttling_proxy, redis_db
 ):
@@ -149,6 +159,9 @@ def test_s3_throttling_is_retried_until_the_object_is_stored(
     assert len(proxy.seen) >= 3
 
 
+@pytest.mark.scenario("Kafka is down for the whole run, then returns",
+                      outcome="exit 0 with notifications_pending 1; `outbox flush` delivers it "
+                              "exactly once; a second flush delivers nothing")
 def test_kafka_down_keeps_notifications_then_flush_delivers_them_once(
     tmp_path, miso, s3_server, s3_bucket, redis_db, start_kafka_broker
 ):
@@ -174,6 +187,9 @@ def test_kafka_down_keeps_notifications_then_flush_delivers_them_once(
     assert json.loads(messages[0][1])["urn"].endswith(result.summary["stored"][0])
 
 
+@pytest.mark.scenario("Redis refuses a wrong password",
+                      outcome="exit 3, one line; neither the right nor the wrong password "
+                              "appears")
 def test_passwords_never_reach_logs_or_the_summary(
     tmp_path, miso, s3_server, s3_bucket, start_redis_server, kafka_broker
 ):

@@ -148,6 +148,9 @@ def test_reset_connection_is_retried(s3_server, s3_bucket, s3_throttling_proxy):
     assert [outcome for _method, _path, outcome in proxy.seen] == ["reset", 500, 200]
 
 
+@pytest.mark.scenario("S3 throttles every attempt",
+                      outcome="the write stops after max_attempts requests with an error naming "
+                              "SlowDown and the key")
 def test_retries_stop_at_max_attempts_with_a_clear_error(s3_bucket, s3_throttling_proxy):
     """When every attempt is throttled, the put fails after max_attempts requests."""
     proxy = s3_throttling_proxy([503] * 10)

@@ -233,9 +233,12 @@ class ThrottlingProxy:
     """An HTTP proxy in front of S3 that fails its first requests, then forwards the rest.
 
     ``failures`` lists what the first requests get, one entry each: an HTTP status (503
-    SlowDown, 429 throttling, 500) with an S3 error body, or ``"reset"`` to drop the
-    connection unanswered. ``seen`` records ``(method, path, outcome)`` of every request.
+    SlowDown, 429 throttling, 500) with an S3 error body, ``"reset"`` to drop the
+    connection unanswered, or ``"slow"`` to forward it after ``SLOW_SECONDS``. ``seen``
+    records ``(method, path, outcome)`` of every request.
     """
+
+    SLOW_SECONDS = 1.0
 
     def __init__(self, upstream: tuple[str, int], failures: Sequence[int | str]) -> None:
         self.upstream = upstream
@@ -285,6 +288,8 @@ class ThrottlingProxy:
                     proxy.seen.append((self.command, self.path, failure))
                     self._reply_error(failure)
                     return
+                if failure == "slow":
+                    time.sleep(proxy.SLOW_SECONDS)
                 self._forward(body)
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_one

@@ -123,8 +123,8 @@ def parse_connection_string(
         if not match or not 0 < int(match["port"]) < 65536:
             raise fail(f"{scrub(server, password)!r} is not host:port")
     topic = unquote(topic.strip("/")) or default_topic
-    if not _TOPIC.match(topic):
-        raise fail(f"topic {topic!r} may only use letters, digits, '.', '_' and '-'")
+    if (problem := topic_problem(topic)) is not None:
+        raise fail(problem)
 
     options = _options(query, fail)
     file_user, file_password = _sasl_file(options.get("x_sasl_file"), fail)
@@ -156,6 +156,13 @@ def parse_connection_string(
         password=password,
         ssl_ca_location=options.get("ssl_ca_location"),
     )
+
+
+def topic_problem(topic: str) -> str | None:
+    """What is wrong with ``topic`` as a Kafka topic name, or ``None``."""
+    if not _TOPIC.match(topic):
+        return f"topic {topic!r} may only use letters, digits, '.', '_' and '-'"
+    return None
 
 
 def _options(query: str, fail: Any) -> dict[str, str]:
