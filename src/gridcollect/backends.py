@@ -71,6 +71,11 @@ def _registry(settings: BackendSettings) -> Registry:
     return SqliteRegistry(settings.resolved_state_dir / "registry.sqlite3")
 
 
+def open_store(settings: BackendSettings) -> Store:
+    """The store the settings name, checked; for readers that need no registry or outbox."""
+    return _store(settings)
+
+
 def _store(settings: BackendSettings) -> Store:
     if settings.s3_bucket:
         from .stores.s3 import S3Store

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,13 +76,64 @@ def _identity(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a dataset's export table.
+
+    ``kind`` is ``"time"`` (timezone-aware UTC), ``"market_time"`` (the operator's wall
+    clock, no time zone attached), ``"number"`` (float), ``"text"`` or ``"flag"`` (bool).
+    """
+
+    name: str
+    kind: str
+    unit: str = ""
+    doc: str = ""
+
+
+@dataclass(slots=True)
+class TableContext:
+    """What a tabulator knows of one stored snapshot besides its payload."""
+
+    key: str
+    stored: Any
+    skipped: list[str] = field(default_factory=list)
+
+    def skip(self, why: str) -> None:
+        """Note a value that yields no row (the export reports these)."""
+        self.skipped.append(why)
+
+
+Row = Mapping[str, Any]
+Tabulator = Callable[[Any, TableContext], Iterable[Row]]
+RefReader = Callable[[Any, TableContext], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """How a dataset's stored snapshots become a tidy table (see :mod:`gridcollect.export`).
+
+    ``rows`` turns one payload into rows with every column of ``columns``; ``ref`` tells
+    the snapshot's own as-of time (UTC), by which the latest revision of a row wins.
+    ``identity`` names the columns that say which row a revision is of, e.g. series and
+    ``interval_start``. ``plot_series`` and ``plot_values`` say what ``plot`` draws.
+    """
+
+    columns: tuple[Column, ...]
+    identity: tuple[str, ...]
+    rows: Tabulator
+    ref: RefReader
+    plot_series: str
+    plot_values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Dataset:
     """A declaration of one collectable dataset; the pipeline does the rest.
 
     ``key_template`` is filled by :mod:`gridcollect.keys`; ``key_time`` says which
     instant stamps the key: the slot (``"slot"``) or the collection time (``"collected"``).
     ``unwrap`` is the inverse of ``envelope``: it recovers the payload from a stored
-    object, so a stored object can be re-hashed and compared.
+    object, so a stored object can be re-hashed and compared. ``table``, when declared,
+    lets ``gridcollect export`` turn stored snapshots into tidy rows.
     """
 
     name: str
@@ -102,6 +153,7 @@ class Dataset:
     placeholder: PlaceholderBuilder | None = None
     status_reasons: Mapping[int, str] = field(default_factory=dict)
     unwrap: Unwrapper = _identity
+    table: Table | None = None
 
     @property
     def dgroup(self) -> str:

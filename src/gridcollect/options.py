@@ -6,12 +6,13 @@ anything is fetched or stored.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import click
 
@@ -29,6 +30,14 @@ from .settings import (
 ENVIRONMENTS = ("dev", "staging", "prod")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IPV4 = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+
+
+def _check_port(value: str, parts: SplitResult) -> None:
+    try:
+        parts.port  # noqa: B018 - raises on a malformed or out-of-range port
+    except ValueError:
+        raise click.BadParameter(f"{redact(value)!r} has an invalid port") from None
 
 
 def _http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -37,6 +46,7 @@ def _http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{redact(value)!r} is not an http(s) URL with a host")
+    _check_port(value, parts)
     if parts.password:
         register_secret(parts.password)
     return value
@@ -48,13 +58,33 @@ def _redis_url(ctx: click.Context, param: click.Parameter, value: str | None) ->
     parts = urlsplit(value)
     if parts.scheme not in ("redis", "rediss", "unix"):
         raise click.BadParameter(f"{redact(value)!r} is not a redis://, rediss:// or unix:// URL")
-    try:
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        raise click.BadParameter(f"{redact(value)!r} has an invalid port") from None
+    _check_port(value, parts)
+    if parts.scheme == "unix" and not parts.path:
+        raise click.BadParameter(f"{redact(value)!r} names no socket path")
+    database = parts.path.strip("/")
+    # redis-py quietly falls back to database 0 on a path it cannot read as a number.
+    if parts.scheme != "unix" and database and not database.isdigit():
+        raise click.BadParameter(f"{redact(value)!r}: the database must be a number, "
+                                 "as in redis://host:6379/0")
     if parts.password:
         register_secret(parts.password)
     return value
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    # FloatRange lets NaN through: every comparison with NaN is false.
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
+def _directory(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    # An empty value would silently mean the current directory.
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("must not be empty (write . for the current directory)")
+    return Path(value)
 
 
 def _kafka(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -73,8 +103,18 @@ def _kafka(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 
 
 def _bucket(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _BUCKET_NAME.match(value):
+    if value is not None and (
+        not _BUCKET_NAME.match(value) or ".." in value or _IPV4.match(value)
+    ):
         raise click.BadParameter(f"{value!r} is not a valid S3 bucket name")
+    return value
+
+
+def _topic(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .notifiers.kafka import topic_problem
+
+    if (problem := topic_problem(value)) is not None:
+        raise click.BadParameter(problem)
     return value
 
 
@@ -89,10 +129,10 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                  default="INFO", show_default=True),
     click.option("--log-format", type=click.Choice(("text", "json")), default="text",
                  show_default=True, help="Logs on stderr as plain text or JSON lines."),
-    click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
-                 default=Path("data"), envvar="GRIDCOLLECT_OUTPUT_DIR", show_default=True,
+    click.option("--output-dir", type=click.Path(file_okay=False), callback=_directory,
+                 default="data", envvar="GRIDCOLLECT_OUTPUT_DIR", show_default=True,
                  help="Root of the local store (when no S3 bucket is given)."),
-    click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
+    click.option("--state-dir", type=click.Path(file_okay=False), callback=_directory,
                  envvar="GRIDCOLLECT_STATE_DIR",
                  help="Registry, outbox, notifications file. [default: OUTPUT_DIR/.gridcollect]"),
     click.option("--prefix", "--s3-prefix", "prefix", default="sourcing", show_default=True,
@@ -100,7 +140,7 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--api-base-url", default=DEFAULT_API_BASE_URL, envvar="MISO_API_BASE_URL",
                  show_default=True, callback=_http_url, help="Base URL of the MISO public API."),
     click.option("--timeout", type=click.FloatRange(min=0.1, max=600), default=30.0,
-                 show_default=True, help="HTTP timeout in seconds."),
+                 show_default=True, callback=_seconds, help="HTTP timeout in seconds."),
     click.option("--max-retries", type=click.IntRange(0, 20), default=4, show_default=True,
                  help="Retries of 429/5xx/timeouts, with exponential backoff and jitter."),
     click.option("--max-response-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024,
@@ -122,9 +162,10 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--kafka-connection-string", envvar="KAFKA_CONNECTION_STRING",
                  callback=_kafka, help="Announce stored objects on Kafka (see README)."),
     click.option("--kafka-topic", envvar="KAFKA_TOPIC", default=DEFAULT_KAFKA_TOPIC,
-                 show_default=True, help="Topic when the connection string names none."),
+                 show_default=True, callback=_topic,
+                 help="Topic when the connection string names none."),
     click.option("--kafka-timeout", type=click.FloatRange(min=0.5, max=600), default=30.0,
-                 show_default=True,
+                 show_default=True, callback=_seconds,
                  help="Seconds to wait for Kafka's acknowledgement before keeping "
                       "notifications in the outbox."),
 ]
@@ -180,3 +221,22 @@ def settings_from(options: dict[str, Any]) -> Settings:
             skip_hash_check=options["skip_hash_check"],
         ),
     )
+
+
+STORE_OPTION_NAMES = ("log_level", "log_format", "output_dir", "prefix", "s3_bucket",
+                      "s3_endpoint_url", "aws_profile")
+
+
+def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a command that only reads the store with the shared store and log options."""
+    for option in reversed(_OPTIONS):
+        # Each entry is a decorator; trying it on a stand-in tells which option it adds.
+        if _option_name(option) in STORE_OPTION_NAMES:
+            command = option(command)
+    return command
+
+
+def _option_name(option: Callable[[Callable[..., Any]], Callable[..., Any]]) -> str:
+    def probe() -> None: ...
+
+    return str(option(probe).__click_params__[0].name)  # type: ignore[attr-defined]

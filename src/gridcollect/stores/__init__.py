@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from ..model import StoredObject
@@ -28,4 +29,8 @@ class Store(Protocol):
 
     def describe(self) -> str:
         """A short, secret-free description for logs."""
+        ...
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        """Every stored key that starts with ``prefix``, in key order (for readers)."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -56,6 +57,32 @@ class LocalStore:
 
     def describe(self) -> str:
         return f"local files under {self.root}"
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        """Stored keys starting with ``prefix``, sorted; hidden entries (a writer's
+        ``.*.tmp`` files, the ``.gridcollect`` state directory) are never listed."""
+        directory, _, _ = prefix.rpartition("/")
+        start = self._path(directory) if directory else self.root
+        if not start.is_dir():
+            return
+        for key in self._walk(start):
+            if key.startswith(prefix):
+                yield key
+
+    def _walk(self, directory: Path) -> Iterator[str]:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except FileNotFoundError:
+            return  # removed while we were listing
+        except OSError as exc:
+            raise StoreError(f"cannot list {directory}: {exc.strerror or exc}") from None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                yield from self._walk(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                yield Path(entry.path).relative_to(self.root).as_posix()
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()

@@ -8,6 +8,7 @@ botocore's "standard" retry mode with jittered exponential backoff.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import BackendUnavailable, ConfigurationError, KeyConflict, StoreError
@@ -116,6 +117,20 @@ class S3Store:
         except self._errors.BotoCoreError as exc:
             raise self._failure("read", key, exc) from None
         return body
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        """Keys starting with ``prefix``, in S3's (lexicographic) order, page by page."""
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        try:
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    yield item["Key"]
+        except self._errors.ClientError as exc:
+            raise self._failure("list", prefix or None, exc) from None
+        except self._errors.BotoCoreError as exc:
+            raise self._failure("list", prefix or None, exc) from None
 
     def check(self) -> None:
         """Fail fast at start-up: raise ``BackendUnavailable`` unless the bucket is usable."""

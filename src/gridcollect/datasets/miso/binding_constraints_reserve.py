@@ -8,11 +8,23 @@ placeholder row named ``None - None`` with ``Price`` ``"None"``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
-from ...model import Dataset, Snapshot, Verdict
-from ...validation import Checker, at, describe, is_interval_ref, never_raises, unrecognised
+from ...model import Column, Dataset, Row, Snapshot, Table, TableContext, Verdict
+from ...validation import (
+    Checker,
+    InvalidValue,
+    at,
+    describe,
+    is_interval_ref,
+    never_raises,
+    parse_est,
+    parse_number,
+    unrecognised,
+)
+from .tables import INTERVAL_COLUMNS, field, interval, optional_number
 
 RESERVE_TYPES = ("SPIN", "NSPIN", "REG_UP", "REG_DOWN", "SUPPL")
 DIRECTIONS = ("UP", "DOWN", "BOTH")
@@ -101,6 +113,81 @@ def envelope(snapshot: Snapshot) -> Any:
     return snapshot.payload
 
 
+PERIOD = timedelta(minutes=5)
+COLUMNS = (
+    *INTERVAL_COLUMNS,
+    Column("name", "text", "", "The constraint's name."),
+    Column("shadow_price", "number", "$/MW",
+           "Price: the constraint's shadow price (unit as the endpoint's spec states)."),
+    Column("override", "flag", "", "OVERRIDE; null when MISO sends none."),
+    Column("curve_type", "text", "", "CURVETYPE of the curve (MW, PERCENT); null if none."),
+    Column("bp1", "number", "curve_type", "BP1: first breakpoint of the curve; null if none."),
+    Column("pc1", "number", "$", "PC1: the curve's price at BP1; null if none."),
+    Column("bp2", "number", "curve_type", "BP2: second breakpoint; null if none."),
+    Column("pc2", "number", "$", "PC2: the curve's price at BP2; null if none."),
+    Column("reserve_type", "text", "", "ReserveType (documented shape only)."),
+    Column("direction", "text", "", "Direction (documented shape only)."),
+    Column("quantity_mw", "number", "MW", "Quantity (documented shape only)."),
+)
+
+
+def table_ref(payload: Any, ctx: TableContext) -> datetime:
+    """The snapshot's RefId, in UTC."""
+    return parse_est(payload.get("RefId") if isinstance(payload, dict) else None)
+
+
+def table_rows(payload: Any, ctx: TableContext) -> Iterator[Row]:
+    """One row per binding constraint; the ``None - None`` placeholder yields none."""
+    constraints = payload.get("Constraint") if isinstance(payload, dict) else None
+    for index, row in enumerate(constraints or ()):
+        where = at("Constraint", index)
+        if not isinstance(row, dict) or row.get("Name") == NOTHING_BINDING:
+            continue
+        try:
+            name = field(row, "Name")
+            if not isinstance(name, str):
+                raise InvalidValue(f"Name {describe(name)} is not text")
+            start = parse_est(field(row, "Period"))
+            price = parse_number(field(row, "Price"))
+        except InvalidValue as exc:
+            ctx.skip(f"{where}: {exc}")
+            continue
+        yield {
+            **interval(start, start + PERIOD),
+            "name": name,
+            "shadow_price": price,
+            "override": _override(row.get("OVERRIDE")),
+            "curve_type": _text(row.get("CURVETYPE")),
+            **{point.lower(): optional_number(row.get(point), at(where, point), ctx)
+               for point in BREAKPOINTS},
+            "reserve_type": _text(row.get("ReserveType")),
+            "direction": _text(row.get("Direction")),
+            "quantity_mw": optional_number(row.get("Quantity"), at(where, "Quantity"), ctx),
+        }
+
+
+def _override(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1, "0", "1"):
+        return value in (1, "1")
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+TABLE = Table(
+    columns=COLUMNS,
+    identity=("name", "interval_start"),
+    rows=table_rows,
+    ref=table_ref,
+    plot_series="name",
+    plot_values=("shadow_price",),
+)
+
+
 DATASET = Dataset(
     name="miso_binding_constraints_reserve",
     operator="miso",
@@ -116,4 +203,5 @@ DATASET = Dataset(
     retention=timedelta(days=7),
     description="MISO reserve binding constraints: shadow prices of binding reserve constraints.",
     key_time="collected",
+    table=TABLE,
 )

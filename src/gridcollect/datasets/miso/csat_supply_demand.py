@@ -22,6 +22,7 @@ from ...validation import (
     unrecognised,
     utc_iso,
 )
+from .csat_supply_demand_tables import TABLE
 
 REGIONS = ("CENTRAL", "SOUTH", "NORTH")
 TOTAL = "MISO_TOTAL"
@@ -237,4 +238,5 @@ DATASET = Dataset(
     placeholder=placeholder,
     status_reasons={400: "invalid region (MISO accepts CENTRAL, SOUTH or NORTH)"},
     unwrap=unwrap,
+    table=TABLE,
 )

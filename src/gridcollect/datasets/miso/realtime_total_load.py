@@ -24,6 +24,7 @@ from ...validation import (
     unrecognised,
     utc_iso,
 )
+from .realtime_total_load_tables import TABLE
 
 # Array name -> (the field labelling a row, the MW field). The label of the hourly arrays
 # is an hour whose key MISO renames, so it is looked up by meaning (see _hour_key).
@@ -172,4 +173,5 @@ DATASET = Dataset(
         "UTC, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS; one snapshot per 5 minutes in the window",
     ),
     unwrap=unwrap,
+    table=TABLE,
 )

@@ -1,0 +1,150 @@
+"""The ``export`` and ``plot`` commands: parse options, then call :mod:`gridcollect.export`.
+
+pyarrow and matplotlib are imported only inside the commands, so ``gridcollect --help``
+stays fast and works without the ``analysis`` extra.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import logs
+from .errors import ConfigurationError, GridcollectError
+from .options import STORE_OPTION_NAMES, store_options
+from .secrets import redact, register_secret
+
+FORMATS = ("parquet", "csv")
+
+
+def _run(action: Callable[[], int]) -> None:
+    """Run ``action``; known failures become one line on stderr and their exit code."""
+    try:
+        code = action()
+    except GridcollectError as exc:
+        click.echo(f"error: {redact(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code)
+
+
+def _store(options: dict[str, Any]) -> tuple[Any, str]:
+    """The store named by the shared options, and the checked key prefix."""
+    from . import keys
+    from .backends import open_store
+    from .settings import BackendSettings
+
+    shared = {name: options.pop(name) for name in STORE_OPTION_NAMES}
+    logs.configure(shared["log_level"], shared["log_format"])
+    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        register_secret(os.environ.get(name))
+    settings = BackendSettings(
+        output_dir=shared["output_dir"], prefix=shared["prefix"],
+        s3_bucket=shared["s3_bucket"], s3_endpoint_url=shared["s3_endpoint_url"],
+        aws_profile=shared["aws_profile"],
+    )
+    prefix = keys.check_prefix(settings.prefix)
+    return open_store(settings), prefix
+
+
+@click.command("export")
+@click.argument("dataset")
+@click.option("--from", "first", required=True, metavar="D",
+              help="First day (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM:SS), UTC.")
+@click.option("--to", "last", metavar="D",
+              help="Last day or instant, UTC, inclusive.  [default: the --from day]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Output format.  [default: csv for an --output ending .csv, else parquet]")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write.  [default: DATASET_FIRSTDAY_LASTDAY.FORMAT here]")
+@click.option("--all-revisions", is_flag=True,
+              help="Keep every snapshot's revision of each interval, not only the latest.")
+@store_options
+def export_command(dataset: str, first: str, last: str | None, fmt: str | None,
+                   output: Path | None, all_revisions: bool, **options: Any) -> None:
+    """Write stored snapshots of DATASET as a tidy table, one row per (series, interval).
+
+    DATASET is a dataset name or command, e.g. miso_realtime_total_load or
+    realtime-total-load. Rows are those whose interval starts in the range; by default
+    the latest snapshot's value of each interval wins. See docs/export.md for columns.
+    """
+
+    def action() -> int:
+        from . import datasets
+        from .export import default_output, export, parse_range
+        from .export.progress import export_progress
+
+        chosen = datasets.get(dataset)
+        wanted = parse_range(first, last)
+        store, prefix = _store(options)
+        fmt_ = fmt or ("csv" if output is not None and output.suffix == ".csv" else "parquet")
+        target = output or default_output(chosen, wanted, fmt_, all_revisions)
+        progress = export_progress()
+        try:
+            report = export(chosen, store, prefix, wanted, output=target, fmt=fmt_,
+                            all_revisions=all_revisions, progress=progress)
+        finally:
+            progress.close()
+        if report.stats.snapshots == 0:
+            click.echo(f"warning: no snapshots of {chosen.name} found for this range in "
+                       f"{store.describe()}", err=True)
+        click.echo(redact(json.dumps(report.as_dict())))
+        return report.exit_code
+
+    _run(action)
+
+
+@click.command("plot")
+@click.argument("dataset")
+@click.option("--date", "day", metavar="D", help="UTC day to draw, YYYY-MM-DD.  [default: today]")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="PNG to write.  [default: DATASET_DAY.png here]")
+@store_options
+def plot_command(dataset: str, day: str | None, output: Path | None, **options: Any) -> None:
+    """Draw one day of DATASET's latest values as a PNG, for a quick look."""
+
+    def action() -> int:
+        from . import datasets
+        from .export import ReadStats, parse_range, read_table
+        from .export.plot import plot_day
+
+        chosen = datasets.get(dataset)
+        when = _day(day)
+        wanted = parse_range(when.isoformat())
+        store, prefix = _store(options)
+        stats = ReadStats()
+        rows = read_table(chosen, store, prefix, wanted, stats=stats)
+        if rows.num_rows == 0:
+            click.echo(f"error: no rows of {chosen.name} on {when} in {store.describe()}",
+                       err=True)
+            return 1
+        target = output or Path(f"{chosen.name}_{when:%Y%m%d}.png")
+        title = f"{chosen.name}, {when} (UTC), latest revisions"
+        lines = plot_day(chosen, rows, target, title)
+        click.echo(json.dumps({"dataset": chosen.name, "date": when.isoformat(),
+                               "output": str(target), "rows": rows.num_rows, "lines": lines,
+                               "snapshots": stats.snapshots, "unreadable": stats.unreadable}))
+        return 1 if stats.unreadable else 0
+
+    _run(action)
+
+
+def _day(text: str | None) -> date:
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigurationError(f"--date {text!r} is not a day (YYYY-MM-DD)") from None
+
+
+__all__ = ["export_command", "plot_command"]
