@@ -196,3 +196,41 @@ def test_claim_of_a_live_worker_is_left_alone(env):
                                 owner=f"{socket.gethostname()}:{os.getppid()}")
     pipeline = env()
     assert pipeline.collect(SLOT) is None and pipeline.report.skipped_duplicate == 1
+
+
+def test_recovery_drops_an_expired_claim_whose_object_was_never_written(env):
+    """A dead worker's claim with no object is released, so the snapshot can be stored."""
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 9}))
+    env.backends.registry.claim(name, key="sourcing/toy_feed/none.json.gz", lease_seconds=-1,
+                                ttl_seconds=600, owner="elsewhere:1")
+    pipeline = env()
+    assert pipeline.recover_abandoned() == 0
+    assert env.backends.registry.pending_claims("hash:dev:toy_feed:") == []
+    assert env.backends.outbox.pending() == 0
+
+
+def test_recovery_leaves_the_claim_of_a_live_worker_alone(env):
+    """A claim still inside its lease, held by someone alive, is not touched."""
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 9}))
+    env.backends.registry.claim(name, key=KEY, lease_seconds=600, ttl_seconds=600,
+                                owner="elsewhere:1")
+    assert env().recover_abandoned() == 0
+    [pending] = env.backends.registry.pending_claims("hash:dev:toy_feed:")
+    assert pending.owner == "elsewhere:1" and not pending.expired
+
+
+def test_recovery_registers_and_announces_an_orphaned_object(env, server):
+    """An object stored under an expired claim is registered and announced as recovered."""
+    env().collect(SLOT)
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    db = env.backends.registry._db
+    db.execute("UPDATE digests SET state='claimed', token='dead', lease_until=0 WHERE name=?",
+               (name,))
+    env.backends.outbox._db.execute("DELETE FROM outbox")
+    server.set(PATH, Reply(body={"value": 2}))
+    pipeline = env()
+    assert pipeline.recover_abandoned() == 1 and pipeline.report.recovered == 1
+    assert env.backends.registry.lookup(name).key == KEY
+    [body] = [row[0] for row in env.backends.outbox._db.execute("SELECT body FROM outbox")]
+    message = json.loads(body)
+    assert message["urn"].endswith(KEY) and message["metadata"]["recovered"] is True

@@ -69,6 +69,7 @@ def collect(
             lease_seconds=settings.backends.claim_lease_seconds, now=now,
         )
         opened.flush_outbox()
+        pipeline.recover_abandoned()
         if plan.collapsed > 1:
             message = (
                 f"{plan.collapsed} slots of the window are already past; this API serves only "

@@ -202,6 +202,7 @@ class RunReport:
     stored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notifications_pending: int = 0
+    recovered: int = 0
 
     def fail(self, candidate: str, error: str) -> None:
         self.failed += 1
@@ -221,4 +222,5 @@ class RunReport:
             "errors": list(self.errors),
             "stored": list(self.stored),
             "notifications_pending": self.notifications_pending,
+            "recovered": self.recovered,
         }

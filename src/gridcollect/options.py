@@ -102,6 +102,14 @@ def _kafka(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
+def _warn_insecure(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    # Said outside logging, so no --log-level can hide it.
+    if value:
+        click.echo("warning: TLS certificate verification is OFF (--insecure); "
+                   "use it only for testing", err=True)
+    return value
+
+
 def _bucket(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and (
         not _BUCKET_NAME.match(value) or ".." in value or _IPV4.match(value)
@@ -145,7 +153,7 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                  help="Retries of 429/5xx/timeouts, with exponential backoff and jitter."),
     click.option("--max-response-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024,
                  show_default=True, help="Refuse responses larger than this."),
-    click.option("--insecure", is_flag=True,
+    click.option("--insecure", is_flag=True, callback=_warn_insecure,
                  help="Turn TLS certificate verification off (testing only; warns)."),
     click.option("--s3-bucket", envvar="S3_BUCKET", callback=_bucket,
                  help="Store objects in this S3 bucket instead of local files."),

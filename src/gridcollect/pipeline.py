@@ -153,16 +153,78 @@ class Pipeline:
             raise _Failed(f"store failed: {exc}") from None
         self.backends.outbox.enqueue(self._notification(snapshot, stored, len(raw)))
         if not options.skip_hash_check:
-            entry = RegistryEntry(
-                location=stored.location, key=stored.key, size=stored.size,
-                registered_at=self.now().isoformat(),
-            )
-            registry.register(name, entry, ttl_seconds=dataset.retention.total_seconds(),
-                              token=token)
+            self._register(name, stored, token)
         log.info("%s: stored %s (%d bytes)", dataset.name, stored.location, stored.size)
         self.report.collected += 1
         self.report.stored.append(stored.key)
         return stored.key
+
+    def recover_abandoned(self) -> int:
+        """Finish what dead workers left behind; return how many objects were recovered.
+
+        A claim whose lease ran out (or whose local owner died) and whose object is in the
+        store was interrupted between storing and registering: the object is registered
+        and announced now, even if the source has long moved on. A claim without an object
+        is dropped, so the snapshot can be stored when it is seen again.
+        """
+        if self.options.skip_hash_check:
+            return 0
+        registry = self.backends.registry
+        prefix = registry_key(self.options.environment, self.dataset.dgroup, "")
+        recovered = 0
+        for pending in registry.pending_claims(prefix):
+            if not (pending.expired or is_dead(pending.owner)):
+                continue
+            claim = registry.claim(
+                pending.name, key=pending.key, lease_seconds=self.lease_seconds,
+                ttl_seconds=self.dataset.retention.total_seconds(), owner=this_owner(),
+                supersede=pending.token,
+            )
+            if not isinstance(claim, Claimed):
+                continue
+            sha256 = pending.name.rpartition(":")[2]
+            found = self._find_stored(pending.key, sha256)
+            if found is None:
+                registry.release(pending.name, token=claim.token)
+                continue
+            stored, envelope = found
+            snapshot = Snapshot(
+                dataset=self.dataset.name, slot=Slot(self.now()),
+                payload=self.dataset.unwrap(envelope), sha256=sha256, source_url="",
+                collected_at=self.now(),
+            )
+            notification = self._notification(snapshot, stored, stored.size)
+            # The slot and source are not known any more; say so rather than guess.
+            notification.metadata["recovered"] = True
+            notification.metadata["dataset_metadata"]["slot"] = None
+            self.backends.outbox.enqueue(notification)
+            self._register(pending.name, stored, claim.token)
+            log.warning("%s: recovered %s, stored by a worker that died before registering",
+                        self.dataset.name, stored.location)
+            recovered += 1
+        self.report.recovered += recovered
+        return recovered
+
+    def _find_stored(self, key: str, sha256: str) -> tuple[StoredObject, Any] | None:
+        """The object holding ``sha256`` at ``key`` or one of its variants, with its envelope."""
+        store = self.backends.store
+        for candidate in _key_variants(key):
+            body = store.get(candidate)
+            if body is None:
+                return None
+            envelope = _envelope_of(body)
+            if envelope is not None and _digest(self.dataset, envelope) == sha256:
+                return StoredObject(candidate, store.location(candidate), len(body)), envelope
+        return None
+
+    def _register(self, name: str, stored: StoredObject, token: str | None) -> None:
+        entry = RegistryEntry(
+            location=stored.location, key=stored.key, size=stored.size,
+            registered_at=self.now().isoformat(),
+        )
+        self.backends.registry.register(
+            name, entry, ttl_seconds=self.dataset.retention.total_seconds(), token=token
+        )
 
     def _claim(self, name: str, key: str) -> ClaimOutcome:
         """Claim the digest; a live claim whose holder died on this host is superseded."""
@@ -206,10 +268,8 @@ class Pipeline:
         raise StoreError(f"{MAX_KEY_VARIANTS} keys derived from {key} are all taken")
 
     def _digest_of(self, stored_body: bytes) -> str | None:
-        try:
-            return sha256_of(self.dataset.unwrap(json.loads(gzip.decompress(stored_body))))
-        except (OSError, ValueError, KeyError, TypeError, EOFError):
-            return None
+        envelope = _envelope_of(stored_body)
+        return None if envelope is None else _digest(self.dataset, envelope)
 
     def _notification(
         self, snapshot: Snapshot, stored: StoredObject, original_size: int
@@ -242,6 +302,21 @@ class Pipeline:
 
 def _envelope_bytes(dataset: Dataset, snapshot: Snapshot) -> bytes:
     return json.dumps(dataset.envelope(snapshot), ensure_ascii=False, allow_nan=False).encode()
+
+
+def _envelope_of(stored_body: bytes) -> Any:
+    """The JSON of a stored object, or ``None`` if it is not gzip JSON."""
+    try:
+        return json.loads(gzip.decompress(stored_body))
+    except (OSError, ValueError, EOFError):
+        return None
+
+
+def _digest(dataset: Dataset, envelope: Any) -> str | None:
+    try:
+        return sha256_of(dataset.unwrap(envelope))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _key_variants(key: str) -> list[str]:

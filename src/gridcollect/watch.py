@@ -119,10 +119,14 @@ class Worker:
     ) -> None:
         timing = self.target.timing
         cursor = Cursor(timing, self.clock())
+        recovered_in: float | None = None
         try:
             self._flush(opened)
             while self._wait_until(cursor.due):
                 slot = timing.slot_at(self.clock())
+                if slot != recovered_in:  # once per slot: cheap, and catches dead replicas
+                    self._recover(opened, fetcher)
+                    recovered_in = slot
                 poll = self._poll(opened, fetcher, slot)
                 if poll is None:
                     break
@@ -133,13 +137,23 @@ class Worker:
         finally:
             self._flush(opened)
 
+    def _pipeline(self, opened: OpenBackends, fetcher: _WitnessFetcher) -> Pipeline:
+        return Pipeline(
+            self.target.dataset, fetcher=fetcher, backends=opened.backends,
+            options=self.settings.run, lease_seconds=self.settings.backends.claim_lease_seconds,
+        )
+
+    def _recover(self, opened: OpenBackends, fetcher: _WitnessFetcher) -> None:
+        """Register and announce objects that dead workers stored but never registered."""
+        try:
+            if self._pipeline(opened, fetcher).recover_abandoned():
+                self._flush(opened)
+        except GridcollectError as exc:  # retried next slot
+            log.warning("%s: recovery of abandoned claims failed: %s", self._name, exc)
+
     def _poll(self, opened: OpenBackends, fetcher: _WitnessFetcher, slot: float) -> Poll | None:
         """Collect ``slot`` once; ``None`` if stopped while a fetch waited to retry."""
-        dataset = self.target.dataset
-        pipeline = Pipeline(
-            dataset, fetcher=fetcher, backends=opened.backends, options=self.settings.run,
-            lease_seconds=self.settings.backends.claim_lease_seconds,
-        )
+        pipeline = self._pipeline(opened, fetcher)
         self.metrics.record_poll(self._name)
         try:
             key = pipeline.collect(Slot(datetime.fromtimestamp(slot, UTC), self.target.params))

@@ -212,3 +212,21 @@ def test_a_live_claim_is_superseded_only_by_its_own_token(redis_db):
     taken = registry.claim(NAME, key="second", lease_seconds=60, ttl_seconds=DAY,
                            supersede=busy.token)
     assert isinstance(taken, Claimed) and taken.abandoned_key == "first"
+
+
+def test_open_claims_are_indexed_until_registered_or_released(redis_db):
+    """pending_claims lists open claims; register and release take them off the index."""
+    registry = RedisRegistry.from_url(redis_db.url)
+    prefix = NAME.rpartition(":")[0] + ":"
+    other = prefix + "cd" * 32
+    first = registry.claim(NAME, key="k1", lease_seconds=60, ttl_seconds=DAY, owner="h:1")
+    registry.claim(other, key="k2", lease_seconds=-1, ttl_seconds=DAY, owner="h:2")
+    pending = {p.name: p for p in registry.pending_claims(prefix)}
+    assert set(pending) == {NAME, other}
+    assert not pending[NAME].expired and pending[other].expired
+    assert (pending[NAME].key, pending[NAME].owner, pending[NAME].token) == ("k1", "h:1",
+                                                                             first.token)
+    entry = RegistryEntry(location="s3://b/k1", key="k1", size=1, registered_at="t")
+    registry.register(NAME, entry, ttl_seconds=DAY, token=first.token)
+    registry.release(other, token=pending[other].token)
+    assert registry.pending_claims(prefix) == []

@@ -8,11 +8,13 @@ SQLite, JSON lines) and the production ones (S3, Redis, Kafka).
 
 from __future__ import annotations
 
+import json
 import signal
 
 import pytest
 
 from gridcollect.datasets.miso.realtime_total_load import DATASET as TOTAL_LOAD
+from gridcollect.digest import sha256_of
 from gridcollect.replay import ReplayServer, Reply
 
 from ..e2e.cli import run_cli
@@ -120,3 +122,54 @@ def test_a_killed_production_run_rerun_leaves_each_snapshot_once_and_announced(
     state = production_state(**read, expect_messages=announced)
     assert_consistent(state, TOTAL_LOAD, {DIGEST})
     assert state.announced()[KEY] == announced
+
+
+MOVED_ON = ("SIGKILL after the object is stored, before the outbox, and the source publishes "
+            "a new snapshot before the re-run")
+MOVED_ON_OUTCOME = ("the re-run recovers the abandoned claim: the stored object is registered "
+                    "and announced (marked recovered), and the new snapshot is stored too")
+
+
+def new_body() -> bytes:
+    payload = json.loads(BODY)
+    payload["LoadInfo"]["FiveMinTotalLoad"][-1]["Load"]["Value"] = "83999"
+    return json.dumps(payload).encode()
+
+
+@pytest.mark.scenario(f"{MOVED_ON} (local files + SQLite + JSON lines)", outcome=MOVED_ON_OUTCOME)
+def test_an_object_orphaned_by_a_crash_is_recovered_even_after_the_source_moved_on(
+    tmp_path, miso
+):
+    """The stored-but-unregistered object is adopted although nobody fetches it again."""
+    args = [*LOAD, "--output-dir", str(tmp_path), "--api-base-url", miso.url]
+    assert run_crashing("after-store", *args).code == -signal.SIGKILL
+    miso.set("/RealTimeTotalLoad", Reply(body=new_body()))
+    rerun = run_cli(*args)
+    assert rerun.code == 0, rerun.stderr
+    assert rerun.summary["recovered"] == 1 and rerun.summary["collected"] == 1
+    state = local_state(tmp_path)
+    assert_consistent(state, TOTAL_LOAD, {DIGEST, sha256_of(json.loads(new_body()))})
+    assert state.announced()[KEY] == 1
+
+
+@pytest.mark.servers
+@pytest.mark.scenario(f"{MOVED_ON} (S3 + Redis + Kafka)", outcome=MOVED_ON_OUTCOME)
+def test_an_object_orphaned_in_s3_is_recovered_even_after_the_source_moved_on(
+    tmp_path, miso, s3_server, s3_bucket, redis_db, kafka_broker, kafka_topic
+):
+    """Recovery works from the shared Redis index of open claims."""
+    args = [*LOAD, "--api-base-url", miso.url, "--output-dir", str(tmp_path),
+            "--s3-bucket", s3_bucket, "--s3-endpoint-url", s3_server.endpoint_url,
+            "--redis-url", redis_db.url, "--kafka-timeout", "5",
+            "--kafka-connection-string", f"kafka://{kafka_broker.bootstrap}/{kafka_topic}"]
+    assert run_crashing("after-store", *args).code == -signal.SIGKILL
+    miso.set("/RealTimeTotalLoad", Reply(body=new_body()))
+    rerun = run_cli(*args)
+    assert rerun.code == 0, rerun.stderr
+    assert rerun.summary["recovered"] == 1 and rerun.summary["collected"] == 1
+    read = dict(s3=s3_server.client(), bucket=s3_bucket, redis=redis_db.client(),
+                kafka_bootstrap=kafka_broker.bootstrap, topic=kafka_topic,
+                state_dir=tmp_path / ".gridcollect")
+    state = production_state(**read, expect_messages=2)
+    assert_consistent(state, TOTAL_LOAD, {DIGEST, sha256_of(json.loads(new_body()))})
+    assert state.announced()[KEY] == 1

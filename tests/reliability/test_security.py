@@ -156,6 +156,16 @@ def test_insecure_connects_and_warns(tmp_path, tls_miso):
     assert "WARNING" in result.stderr and "TLS certificate verification is OFF" in result.stderr
 
 
+@pytest.mark.scenario("--insecure with --log-level ERROR",
+                      outcome="the warning that verification is off is still printed")
+def test_no_log_level_hides_the_insecure_warning(tmp_path, tls_miso):
+    """The warning does not depend on logging settings."""
+    result = run_cli(*LOAD, "--api-base-url", tls_miso.url, "--output-dir", str(tmp_path),
+                     "--insecure", "--log-level", "ERROR")
+    assert result.code == 0, result.stderr
+    assert "TLS certificate verification is OFF" in result.stderr
+
+
 @pytest.mark.scenario("MISO redirects to another server (another port on 127.0.0.1)",
                       outcome="the redirect is followed and a warning names the new server; "
                               "credentials in the API URL are not sent there")

@@ -46,6 +46,22 @@ class Busy:
 ClaimOutcome = Claimed | AlreadyRegistered | Busy
 
 
+@dataclass(frozen=True, slots=True)
+class PendingClaim:
+    """A claim not (yet) turned into an entry: a worker is storing, or died doing so."""
+
+    name: str
+    key: str
+    owner: str
+    token: str
+    expired: bool
+
+
+def claim_index(name: str) -> str:
+    """The key of the index of open claims that ``name`` (``hash:env:dgroup:sha``) joins."""
+    return "claims:" + name.removeprefix("hash:").rpartition(":")[0]
+
+
 class Registry(Protocol):
     """Shared record of which digests are stored."""
 
@@ -78,6 +94,10 @@ class Registry(Protocol):
 
     def lookup(self, name: str) -> RegistryEntry | None:
         """The registered entry for ``name``, if any (claims are not entries)."""
+        ...
+
+    def pending_claims(self, prefix: str, *, limit: int = 1000) -> list[PendingClaim]:
+        """Open claims whose names start with ``prefix`` (``hash:env:dgroup:``)."""
         ...
 
     def ping(self) -> None:

@@ -16,13 +16,13 @@ from typing import Any
 from ..errors import BackendUnavailable, ConfigurationError
 from ..model import RegistryEntry
 from ..secrets import mask_url, scrub
-from . import AlreadyRegistered, Busy, Claimed, ClaimOutcome
+from . import AlreadyRegistered, Busy, Claimed, ClaimOutcome, PendingClaim, claim_index
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 COMMAND_TIMEOUT_SECONDS = 10.0
 
-# KEYS[1] registry key; ARGV: token, object key, lease seconds, ttl milliseconds, owner,
-# token of a claim to supersede (or "").
+# KEYS[1] registry key, KEYS[2] index of open claims; ARGV: token, object key, lease
+# seconds, ttl milliseconds, owner, token of a claim to supersede (or "").
 # Replies {"claimed", abandoned key or ""}, {"registered", raw value} or
 # {"busy", key, owner, token}.
 # A value that is not ours to read (not JSON, unknown state) is overwritten like an
@@ -58,15 +58,18 @@ end
 local claim = cjson.encode({state = 'claimed', token = ARGV[1], key = ARGV[2],
                             owner = ARGV[5], lease_until = now + tonumber(ARGV[3])})
 redis.call('SET', KEYS[1], claim, 'PX', ARGV[4])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), KEYS[1])
 return {'claimed', abandoned}
 """
 
-# KEYS[1] registry key; ARGV[1] token. Deletes only a claim carrying that token.
+# KEYS[1] registry key, KEYS[2] index of open claims; ARGV[1] token. Deletes only a
+# claim carrying that token.
 _RELEASE = """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local ok, cur = pcall(cjson.decode, raw)
 if ok and type(cur) == 'table' and cur.state == 'claimed' and cur.token == ARGV[1] then
+  redis.call('ZREM', KEYS[2], KEYS[1])
   return redis.call('DEL', KEYS[1])
 end
 return 0
@@ -130,7 +133,7 @@ class RedisRegistry:
         reply = self._call(
             "claim",
             self._claim,
-            keys=[name],
+            keys=[name, claim_index(name)],
             args=[token, key, str(float(lease_seconds)), _ms(ttl_seconds), owner,
                   supersede or ""],
         )
@@ -147,10 +150,40 @@ class RedisRegistry:
         # Overwrites whatever is there, our claim or a taker's: the object is stored either
         # way, and the entry says where.
         value = json.dumps({"state": "registered", **entry.as_dict()})
-        self._call("register", self._client.set, name, value, px=_ms(ttl_seconds))
+
+        def write() -> Any:
+            transaction = self._client.pipeline(transaction=True)
+            transaction.set(name, value, px=_ms(ttl_seconds))
+            transaction.zrem(claim_index(name), name)
+            return transaction.execute()
+
+        self._call("register", write)
 
     def release(self, name: str, *, token: str) -> None:
-        self._call("release", self._release, keys=[name], args=[token])
+        self._call("release", self._release, keys=[name, claim_index(name)], args=[token])
+
+    def pending_claims(self, prefix: str, *, limit: int = 1000) -> list[PendingClaim]:
+        index = claim_index(prefix + "-")
+
+        def read() -> list[PendingClaim]:
+            seconds, micros = self._client.time()
+            now = seconds + micros / 1_000_000
+            pending = []
+            for member in self._client.zrange(index, 0, limit - 1):
+                name = _text(member)
+                value = _claim_value(self._client.get(name))
+                if value is None:  # registered, expired or foreign: no longer open
+                    self._client.zrem(index, name)
+                    continue
+                lease_until = float(value.get("lease_until") or 0)
+                pending.append(PendingClaim(
+                    name, str(value.get("key", "")), str(value.get("owner", "")),
+                    str(value.get("token", "")), expired=lease_until <= now,
+                ))
+            return pending
+
+        result: list[PendingClaim] = self._call("pending claims", read)
+        return result
 
     def lookup(self, name: str) -> RegistryEntry | None:
         raw = self._call("lookup", self._client.get, name)
@@ -202,6 +235,14 @@ def _entry(value: dict[str, Any]) -> RegistryEntry:
         size=int(value["size"]),
         registered_at=str(value["registered_at"]),
     )
+
+
+def _claim_value(raw: bytes | None) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and value.get("state") == "claimed" else None
 
 
 def _ms(seconds: float) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import BackendUnavailable
 from ..model import RegistryEntry
 from ..state_db import open_state_db
-from . import AlreadyRegistered, Busy, Claimed, ClaimOutcome
+from . import AlreadyRegistered, Busy, Claimed, ClaimOutcome, PendingClaim
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS digests (
@@ -104,6 +104,19 @@ class SqliteRegistry:
         if row is None or row["state"] != "registered":
             return None
         return _entry(row)
+
+    def pending_claims(self, prefix: str, *, limit: int = 1000) -> list[PendingClaim]:
+        now = self._clock()
+        rows = self._db.execute(
+            "SELECT * FROM digests WHERE state = 'claimed' AND name >= ? AND name < ?"
+            " AND expires_at > ? ORDER BY lease_until LIMIT ?",
+            (prefix, prefix + "\uffff", now, limit),
+        ).fetchall()
+        return [
+            PendingClaim(row["name"], row["key"], row["owner"] or "", row["token"] or "",
+                         expired=row["lease_until"] is None or row["lease_until"] <= now)
+            for row in rows
+        ]
 
     def entries(self, prefix: str) -> Iterator[tuple[str, RegistryEntry]]:
         """Registered entries whose name starts with ``prefix`` (for ``status``)."""
