@@ -7,8 +7,6 @@ module appears here by itself.
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,8 @@ import click
 
 from . import __version__, logs
 from .datasets import all_datasets
-from .errors import ConfigurationError, GridcollectError
+from .errors import ConfigurationError
+from .exits import run_reporting_errors
 from .model import Dataset
 from .options import OPTION_NAMES, common_options, settings_from
 from .secrets import redact
@@ -32,19 +31,6 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
         return parse_instant(value)
     except ConfigurationError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-def _run_reporting_errors(action: Callable[[], int]) -> None:
-    """Run ``action``; turn known failures into one clear line and an exit code."""
-    try:
-        code = action()
-    except GridcollectError as exc:
-        click.echo(f"error: {redact(str(exc))}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code)
 
 
 def _shared(options: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +63,7 @@ def _collect_command(dataset: Dataset) -> click.Command:
             click.echo(redact(json.dumps(report.as_dict())))
             return report.exit_code
 
-        _run_reporting_errors(action)
+        run_reporting_errors(action)
 
     command = common_options(run)
     for parameter in reversed(dataset.parameters):
@@ -130,7 +116,7 @@ def demo_command(output_dir: Path) -> None:
     from .demo import run_demo
 
     logs.configure("WARNING")
-    _run_reporting_errors(lambda: run_demo(output_dir, echo=click.echo))
+    run_reporting_errors(lambda: run_demo(output_dir, echo=click.echo))
 
 
 @cli.group("outbox")
@@ -153,7 +139,7 @@ def outbox_flush(**options: Any) -> None:
         click.echo(json.dumps({"delivered": before - pending, "notifications_pending": pending}))
         return 1 if pending else 0
 
-    _run_reporting_errors(action)
+    run_reporting_errors(action)
 
 
 from .commands_export import export_command, plot_command  # noqa: E402

@@ -7,9 +7,6 @@ stays fast and works without the ``analysis`` extra.
 from __future__ import annotations
 
 import json
-import os
-import sys
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,24 +14,12 @@ from typing import Any
 import click
 
 from . import logs
-from .errors import ConfigurationError, GridcollectError
+from .errors import ConfigurationError
+from .exits import run_reporting_errors
 from .options import STORE_OPTION_NAMES, store_options
-from .secrets import redact, register_secret
+from .secrets import redact, register_environment_secrets
 
 FORMATS = ("parquet", "csv")
-
-
-def _run(action: Callable[[], int]) -> None:
-    """Run ``action``; known failures become one line on stderr and their exit code."""
-    try:
-        code = action()
-    except GridcollectError as exc:
-        click.echo(f"error: {redact(str(exc))}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    sys.exit(code)
 
 
 def _store(options: dict[str, Any]) -> tuple[Any, str]:
@@ -45,8 +30,7 @@ def _store(options: dict[str, Any]) -> tuple[Any, str]:
 
     shared = {name: options.pop(name) for name in STORE_OPTION_NAMES}
     logs.configure(shared["log_level"], shared["log_format"])
-    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        register_secret(os.environ.get(name))
+    register_environment_secrets()
     settings = BackendSettings(
         output_dir=shared["output_dir"], prefix=shared["prefix"],
         s3_bucket=shared["s3_bucket"], s3_endpoint_url=shared["s3_endpoint_url"],
@@ -100,7 +84,7 @@ def export_command(dataset: str, first: str, last: str | None, fmt: str | None,
         click.echo(redact(json.dumps(report.as_dict())))
         return report.exit_code
 
-    _run(action)
+    run_reporting_errors(action)
 
 
 @click.command("plot")
@@ -135,7 +119,7 @@ def plot_command(dataset: str, day: str | None, output: Path | None, **options: 
                                "snapshots": stats.snapshots, "unreadable": stats.unreadable}))
         return 1 if stats.unreadable else 0
 
-    _run(action)
+    run_reporting_errors(action)
 
 
 def _day(text: str | None) -> date:

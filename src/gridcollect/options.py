@@ -17,7 +17,7 @@ from urllib.parse import SplitResult, urlsplit
 import click
 
 from .errors import ConfigurationError
-from .secrets import redact, register_secret
+from .secrets import redact, register_environment_secrets, register_secret
 from .settings import (
     DEFAULT_API_BASE_URL,
     DEFAULT_KAFKA_TOPIC,
@@ -194,9 +194,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def settings_from(options: dict[str, Any]) -> Settings:
     """The settings object for the parsed shared options."""
-    # Credentials the clients read from the environment must not be echoed either.
-    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SASL_PASSWORD"):
-        register_secret(os.environ.get(name))
+    register_environment_secrets()
     redis_url = options["redis_url"]
     if redis_url is None and any(
         options[name] is not None for name in ("redis_host", "redis_port", "redis_db")

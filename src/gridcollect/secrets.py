@@ -7,6 +7,7 @@ given on the command line never reaches a log line.
 
 from __future__ import annotations
 
+import os
 import re
 
 MASK = "***"
@@ -65,6 +66,12 @@ def register_secret(value: str | None) -> None:
     """Make ``value`` appear as ``***`` in every log line from now on."""
     if value and len(value) >= 3:
         _secrets.add(value)
+
+
+def register_environment_secrets() -> None:
+    """Register the credentials that client libraries read from the environment."""
+    for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SASL_PASSWORD"):
+        register_secret(os.environ.get(name))
 
 
 def redact(text: str) -> str:
