@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+
+T = TypeVar("T")
+P = TypeVar("P")
 
 
 class PlainProgress:
@@ -23,44 +27,71 @@ class PlainProgress:
         """Nothing to tear down."""
 
 
-class BarProgress:
-    """A rich progress bar on a terminal, with the slot being waited for."""
+class RichBar:
+    """A rich progress bar on stderr, started when it is first given a total."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, transient: bool) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self._progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            console=Console(stderr=True), transient=False,
+            console=Console(stderr=True), transient=transient,
         )
         self._task: Any = None
-        self._stored = 0
 
-    def waiting(self, slot: datetime, index: int, total: int) -> None:
+    @property
+    def started(self) -> bool:
+        return self._task is not None
+
+    def start(self, total: int) -> None:
         if self._task is None:
             self._progress.start()
             self._task = self._progress.add_task("", total=total)
+
+    def update(self, **fields: Any) -> None:
+        """``description=``, ``completed=`` or ``advance=`` for the one task."""
+        self._progress.update(self._task, **fields)
+
+    def finish(self) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, completed=self._progress.tasks[0].total)
+            self._progress.stop()
+
+
+class BarProgress:
+    """A rich progress bar on a terminal, with the slot being waited for."""
+
+    def __init__(self) -> None:
+        self._bar = RichBar(transient=False)
+        self._stored = 0
+
+    def waiting(self, slot: datetime, index: int, total: int) -> None:
+        self._bar.start(total)
         self._describe(f"waiting for {slot:%H:%M:%SZ}")
 
     def collected(self, slot: datetime, stored_key: str | None) -> None:
         self._stored += stored_key is not None
-        self._progress.advance(self._task)
+        self._bar.update(advance=1)
         self._describe(f"last {slot:%H:%M:%SZ}")
 
     def close(self) -> None:
-        if self._task is not None:
-            self._progress.stop()
+        self._bar.finish()
 
     def _describe(self, what: str) -> None:
-        self._progress.update(self._task, description=f"{what} · {self._stored} stored")
+        self._bar.update(description=f"{what} · {self._stored} stored")
+
+
+def on_terminal_or_plain(bar: Callable[[], T], plain: Callable[[], P]) -> T | P:
+    """``bar()`` when stderr is a terminal and rich is installed, else ``plain()``."""
+    if sys.stderr.isatty():
+        try:
+            return bar()
+        except ImportError:
+            pass
+    return plain()
 
 
 def window_progress() -> PlainProgress | BarProgress:
     """A bar when stderr is a terminal and rich is installed; plain lines otherwise."""
-    if sys.stderr.isatty():
-        try:
-            return BarProgress()
-        except ImportError:
-            pass
-    return PlainProgress()
+    return on_terminal_or_plain(BarProgress, PlainProgress)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 import click
+
+from ..progress import RichBar, on_terminal_or_plain
 
 
 class PlainProgress:
@@ -42,23 +42,14 @@ class BarProgress:
     """A rich progress bar over the listing prefixes (one per day), on a terminal."""
 
     def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            console=Console(stderr=True), transient=True,
-        )
-        self._task: Any = None
+        self._bar = RichBar(transient=True)
         self._prefix = ""
         self._snapshots = 0
         self._rows = 0
 
     def listing(self, prefix: str, index: int, total: int) -> None:
-        if self._task is None:
-            self._progress.start()
-            self._task = self._progress.add_task("", total=total)
-        self._progress.update(self._task, completed=index - 1)
+        self._bar.start(total)
+        self._bar.update(completed=index - 1)
         self._prefix = prefix
         self._describe()
 
@@ -69,21 +60,15 @@ class BarProgress:
             self._describe()
 
     def close(self) -> None:
-        if self._task is not None:
+        if self._bar.started:
             self._describe()
-            self._progress.update(self._task, completed=self._progress.tasks[0].total)
-            self._progress.stop()
+        self._bar.finish()
 
     def _describe(self) -> None:
-        self._progress.update(self._task, description=(
+        self._bar.update(description=(
             f"{self._prefix} · {self._snapshots} snapshots · {self._rows} rows"))
 
 
 def export_progress() -> PlainProgress | BarProgress:
     """A bar when stderr is a terminal; throttled plain lines otherwise."""
-    if sys.stderr.isatty():
-        try:
-            return BarProgress()
-        except ImportError:
-            pass
-    return PlainProgress()
+    return on_terminal_or_plain(BarProgress, PlainProgress)
