@@ -104,6 +104,42 @@ def test_a_slot_without_news_puts_the_cursor_out_of_sync():
     assert cursor.record("new", SLOT + 600, SLOT + 600) == SLOT + 615
 
 
+def test_content_still_unchanged_after_its_slot_ended_was_that_slots_publication():
+    """With an offset later than every publication, new content at the first poll out of
+    sync is re-checked once the slot has ended; still unchanged, the slot closes in
+    hindsight and the cursor is in sync: from then on one request per publication."""
+    timing = Timing.for_cadence(300, offset=90)
+    cursor = Cursor(timing, SLOT + 100)
+    assert cursor.record("new", SLOT, SLOT + 100) == SLOT + 115
+    assert cursor.record("unchanged", SLOT, SLOT + 115) == SLOT + 145
+    assert cursor.record("unchanged", SLOT, SLOT + 145) == SLOT + 205
+    assert cursor.record("unchanged", SLOT, SLOT + 205) == SLOT + 280
+    assert cursor.record("unchanged", SLOT, SLOT + 280) == SLOT + 300  # the slot's end
+    assert cursor.record("unchanged", SLOT, SLOT + 300) == SLOT + 390
+    assert cursor.record("new", SLOT + 300, SLOT + 390) == SLOT + 690
+    assert cursor.record("new", SLOT + 600, SLOT + 690) == SLOT + 990
+
+
+def test_content_that_changes_before_the_slot_ends_is_not_closed_in_hindsight():
+    """If the slot's own publication shows up before its end, that is what closes it."""
+    timing = Timing.for_cadence(300, offset=90)
+    cursor = Cursor(timing, SLOT + 100)
+    cursor.record("new", SLOT, SLOT + 100)
+    cursor.record("unchanged", SLOT, SLOT + 280)
+    assert cursor.record("new", SLOT, SLOT + 300) == SLOT + 390
+    assert cursor.record("unchanged", SLOT + 300, SLOT + 390) == SLOT + 390 + 15
+
+
+def test_a_slot_that_never_saw_new_content_is_not_closed_in_hindsight():
+    """Unchanged all through a slot says nothing about the next first poll's content."""
+    timing = Timing.for_cadence(300, offset=90)
+    cursor = Cursor(timing, SLOT + 90)
+    cursor.record("unchanged", SLOT, SLOT + 90)
+    assert cursor.record("unchanged", SLOT, SLOT + 280) == SLOT + 310
+    assert cursor.record("unchanged", SLOT, SLOT + 310) == SLOT + 370
+    assert cursor.record("new", SLOT + 300, SLOT + 390) == SLOT + 405
+
+
 def test_failures_back_off_across_slots_until_a_success():
     """Failure delays keep growing over slot boundaries, but each new slot is tried."""
     cursor = Cursor(FIVE_MINUTES, SLOT)

@@ -142,9 +142,11 @@ def outbox_flush(**options: Any) -> None:
     run_reporting_errors(action)
 
 
+from .commands_collect import collect_command  # noqa: E402
 from .commands_export import export_command, plot_command  # noqa: E402
 from .commands_watch import status_command, watch_command  # noqa: E402
 
+cli.add_command(collect_command)
 cli.add_command(watch_command)
 cli.add_command(status_command)
 cli.add_command(export_command)

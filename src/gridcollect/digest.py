@@ -6,6 +6,8 @@ import hashlib
 import json
 from typing import Any
 
+from .largejson import batched, dump_chunks, is_lazy
+
 
 def canonical_json(payload: Any) -> bytes:
     """Serialise ``payload`` so that equal JSON values give equal bytes."""
@@ -16,6 +18,12 @@ def canonical_json(payload: Any) -> bytes:
 
 def sha256_of(payload: Any) -> str:
     """SHA-256 (hex) of the payload's canonical JSON: never of an envelope."""
+    if is_lazy(payload):
+        # A very large payload: hashed as it is written out, never held whole.
+        digest = hashlib.sha256()
+        for block in batched(dump_chunks(payload, canonical=True)):
+            digest.update(block)
+        return digest.hexdigest()
     return hashlib.sha256(canonical_json(payload)).hexdigest()
 
 

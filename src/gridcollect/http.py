@@ -12,6 +12,7 @@ sees an exception from the network:
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import logging
 import math
@@ -24,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from . import __version__
+from . import __version__, largejson
 from .model import Dataset
 from .secrets import mask_url
 from .settings import HttpSettings
@@ -91,7 +92,7 @@ class Fetcher:
         self._base_origin = _origin(httpx.URL(settings.api_base_url))
         self._client = httpx.Client(
             timeout=httpx.Timeout(settings.timeout_seconds),
-            verify=not settings.insecure,
+            verify=False if settings.insecure else _trust_store(),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=True,
             event_hooks={"request": [self._announce_foreign_redirect]},
@@ -161,21 +162,28 @@ class Fetcher:
             raise _Retry(f"connection failed ({type(exc).__name__}: {exc})") from None
         except httpx.HTTPError as exc:  # e.g. undecodable Content-Encoding, too many redirects
             raise _Refuse(f"bad HTTP response ({type(exc).__name__}: {exc})") from None
-        return Fetched(payload=_decode_json(body, content_type), url=shown, size=len(body))
+        size = len(body)
+        return Fetched(payload=_decode_json(body, content_type), url=shown, size=size)
 
-    def _read_capped(self, response: httpx.Response) -> bytes:
+    def _read_capped(self, response: httpx.Response) -> bytearray:
+        """The body in one buffer, sized up front when the length is announced (a list
+        of chunks joined at the end would need twice the memory)."""
         cap = self.settings.max_response_bytes
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > cap:
             raise _Refuse(f"response of {int(declared)} bytes exceeds the {cap}-byte cap")
-        chunks: list[bytes] = []
+        expected = int(declared) if declared and declared.isdigit() else 0
+        # A Content-Encoding body grows when decoded; then the buffer grows as it must.
+        body = bytearray(expected if "content-encoding" not in response.headers else 0)
         received = 0
         for chunk in response.iter_bytes():
-            received += len(chunk)
-            if received > cap:
+            end = received + len(chunk)
+            if end > cap:
                 raise _Refuse(f"response exceeds the {cap}-byte cap")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            body[received:end] = chunk
+            received = end
+        del body[received:]  # a body shorter than announced
+        return body
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ceiling = self.settings.backoff_max_seconds
@@ -191,6 +199,13 @@ class Fetcher:
         if origin != self._base_origin:
             scheme, host, port = origin
             log.warning("following a redirect to another host: %s://%s:%d", scheme, host, port)
+
+
+@functools.cache
+def _trust_store() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the CA bundle takes about 20 ms,
+    which every worker of a burst or a watch would otherwise pay again."""
+    return httpx.create_ssl_context()
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
@@ -232,19 +247,29 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _decode_json(body: bytes, content_type: str) -> Any:
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _decode_json(body: bytearray, content_type: str) -> Any:
+    """The JSON value of ``body``; a very large body is emptied once decoded to text, and
+    its large arrays are parsed on demand (:mod:`gridcollect.largejson`)."""
     if "html" in content_type.lower():
         raise _Refuse(f"expected JSON, got {content_type.split(';')[0]} ({_preview(body)})")
-    if not body.strip():
+    if not body or body.isspace():
         raise _Refuse("empty response body")
+    preview = _preview(body)  # taken now: a large body is emptied below
     try:
-        return json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
+        if len(body) <= largejson.LARGE_BODY_BYTES:
+            return json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+        body.clear()  # the text holds it all now: release the raw bytes early
+        return largejson.loads(text, _DECODER)
     except RecursionError:
         raise _Refuse("invalid JSON: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _Refuse(f"invalid JSON: {exc} ({_preview(body)})") from None
+        raise _Refuse(f"invalid JSON: {exc} ({preview})") from None
 
 
-def _preview(body: bytes, limit: int = 60) -> str:
+def _preview(body: bytes | bytearray, limit: int = 60) -> str:
     text = body[:limit].decode("utf-8", "replace").replace("\n", " ")
     return repr(text + ("..." if len(body) > limit else ""))

@@ -21,6 +21,7 @@ from . import keys
 from .digest import registry_key, sha256_of
 from .errors import BackendUnavailable, KeyConflict, StoreError
 from .http import Fetched, Fetcher, NoData
+from .largejson import batched, dump_chunks, gzip_of, is_lazy
 from .model import Dataset, RegistryEntry, RunReport, Slot, Snapshot, StoredObject
 from .notifiers import Notification
 from .notifiers.outbox import Outbox
@@ -144,14 +145,14 @@ class Pipeline:
                 return None
             assert isinstance(claim, Claimed)
             token, adopt_key = claim.token, claim.abandoned_key
-        raw = _envelope_bytes(dataset, snapshot)
+        body, raw_size = _packed(dataset, snapshot)
         try:
-            stored = self._store(snapshot, adopt_key or key, raw)
+            stored = self._store(snapshot, adopt_key or key, body)
         except StoreError as exc:
             if token is not None:
                 registry.release(name, token=token)
             raise _Failed(f"store failed: {exc}") from None
-        self.backends.outbox.enqueue(self._notification(snapshot, stored, len(raw)))
+        self.backends.outbox.enqueue(self._notification(snapshot, stored, raw_size))
         if not options.skip_hash_check:
             self._register(name, stored, token)
         log.info("%s: stored %s (%d bytes)", dataset.name, stored.location, stored.size)
@@ -248,10 +249,9 @@ class Pipeline:
         rendered = keys.render(self.dataset.key_template, when, snapshot.slot.params)
         return keys.join(self.backends.prefix, rendered)
 
-    def _store(self, snapshot: Snapshot, key: str, raw: bytes) -> StoredObject:
+    def _store(self, snapshot: Snapshot, key: str, body: bytes) -> StoredObject:
         """Write create-only; an existing key with the same payload is kept (or, with
         ``--force``, rewritten), one with another payload moves us to a variant key."""
-        body = gzip.compress(raw, mtime=0)
         store = self.backends.store
         for candidate in _key_variants(key):
             try:
@@ -300,8 +300,14 @@ class Pipeline:
         )
 
 
-def _envelope_bytes(dataset: Dataset, snapshot: Snapshot) -> bytes:
-    return json.dumps(dataset.envelope(snapshot), ensure_ascii=False, allow_nan=False).encode()
+def _packed(dataset: Dataset, snapshot: Snapshot) -> tuple[bytes, int]:
+    """The stored object, gzip JSON of the envelope, and its size before compression."""
+    envelope = dataset.envelope(snapshot)
+    if is_lazy(envelope):
+        # A very large payload: compressed as it is written out, never held whole.
+        return gzip_of(batched(dump_chunks(envelope, canonical=False)))
+    raw = json.dumps(envelope, ensure_ascii=False, allow_nan=False).encode()
+    return gzip.compress(raw, mtime=0), len(raw)
 
 
 def _envelope_of(stored_body: bytes) -> Any:

@@ -72,6 +72,14 @@ class Cursor:
     slot keeps being polled until content changes after being seen unchanged; without
     this the watch could lock one slot behind the source for good. In sync, a
     publication that is already out at the first poll costs exactly one request.
+
+    A slot's publication is assumed to come out before the slot ends. So when content
+    seen new during a slot is still unchanged at a poll made after the slot's end (with
+    an offset, polls up to ``offset`` past the end still belong to the slot), that content
+    was the slot's own publication: the slot closes in hindsight and the cursor is in
+    sync. Without this, an offset later than every publication would keep the cursor out
+    of sync for good, re-polling each slot until the next. One such poll is scheduled
+    at the slot's end when content was seen new in it.
     """
 
     def __init__(self, timing: Timing, start: float) -> None:
@@ -80,6 +88,7 @@ class Cursor:
         self._slot: float | None = None
         self._repolls = 0  # re-polls of the current slot, for the growing delay
         self._seen_unchanged = False  # the current slot was found unchanged at least once
+        self._seen_new = False  # new content was found in the current slot
         self._closed = False  # the current slot's publication was seen
         self._in_sync = False  # the previous slot was closed by its own publication
         self._failures = 0
@@ -94,8 +103,10 @@ class Cursor:
             if self._slot is not None and not self._closed:
                 self._in_sync = False
             self._slot, self._repolls = slot, 0
-            self._seen_unchanged = self._closed = False
-        next_slot = self.timing.first_poll(slot + self.timing.cadence)
+            self._seen_unchanged = self._seen_new = self._closed = False
+        slot_end = slot + self.timing.cadence
+        next_slot = self.timing.first_poll(slot_end)
+        polled_after_end = self.due >= slot_end  # self.due is when this poll was due
         if outcome == "failed":
             # Failures keep backing off across slots until a poll succeeds, but a new
             # slot is still tried at once: its snapshot may be there by then.
@@ -111,9 +122,17 @@ class Cursor:
             self._closed = self._in_sync = True
             self.due = next_slot
             return self.due
+        if outcome == "unchanged" and self._seen_new and polled_after_end:
+            self._closed = self._in_sync = True  # in hindsight: see the class docs
+            self.due = next_slot
+            return self.due
         if outcome == "unchanged":
             self._seen_unchanged = True
+        else:
+            self._seen_new = True
         self.due = min(now + self.timing.delay(self._repolls), next_slot)
+        if self._seen_new and now < slot_end < self.due:
+            self.due = slot_end  # the poll that can close this slot in hindsight
         self._repolls += 1
         return self.due
 

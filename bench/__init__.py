@@ -1,0 +1,1 @@
+"""Benchmarks of gridcollect: ``python -m bench`` (see README.md)."""

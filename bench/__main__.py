@@ -1,0 +1,195 @@
+"""``python -m bench``: measure what users feel, print a table, write JSON results.
+
+Runs from the repository root. ``--smoke`` is a few-second pass over every scenario
+(what the test suite runs); ``--backends real`` adds redis-server, moto's S3 server and
+a Tansu Kafka broker, started on 127.0.0.1 and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import backends as backend_kinds
+from . import burst, coldstart, memory, polling
+from .backends import Backends
+from .harness import ROOT
+from .report import Row, table, write
+
+SCENARIOS = ("window", "watch", "burst", "cold", "memory")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How big each scenario is."""
+
+    repeats: int
+    watch: polling.WatchPlan
+    burst_snapshots: int
+    burst_slow_snapshots: int  # one at a time at 100 ms: kept short
+    concurrency_fast: int
+    concurrency_slow: int
+    large_bytes: int
+
+
+FULL = Profile(repeats=3, watch=polling.WatchPlan(cadence=1.5, slots=30, delay=0.2,
+                                                   jitter=0.08, offset=0.27),
+               burst_snapshots=400, burst_slow_snapshots=30, concurrency_fast=4,
+               concurrency_slow=32, large_bytes=50_000_000)
+SMOKE = Profile(repeats=1, watch=polling.WatchPlan(cadence=0.5, slots=4, delay=0.2,
+                                                    jitter=0.08, offset=0.27),
+                burst_snapshots=40, burst_slow_snapshots=3, concurrency_fast=4,
+                concurrency_slow=8, large_bytes=6_000_000)
+
+
+def repeat(times: int, measure: Callable[[Path, int], dict[str, Any]]) -> list[dict[str, Any]]:
+    """``measure(workdir, run)`` ``times`` times, each in a fresh directory."""
+    found = []
+    for run in range(times):
+        with tempfile.TemporaryDirectory(prefix="gridcollect-bench-") as workdir:
+            found.append(measure(Path(workdir), run))
+    return found
+
+
+def column(runs: list[dict[str, Any]], name: str, scale: float = 1.0) -> list[float]:
+    return [run[name] * scale for run in runs if run[name] is not None]
+
+
+def polling_rows(profile: Profile, b: Backends, only: set[str]) -> list[Row]:
+    rows: list[Row] = []
+    if "window" in only:
+        runs = repeat(profile.repeats, lambda d, _: polling.window(b, d))
+        rows += [
+            Row("day window (289 slots)", b.name, "requests per distinct snapshot", "x",
+                column(runs, "requests_per_distinct"), "= 1.0 (legacy 289)",
+                lambda v: v == 1.0),
+            Row("day window (289 slots)", b.name, "objects stored", "n",
+                column(runs, "stored"), "= 1 (legacy 289)", lambda v: v == 1),
+        ]
+    if "watch" in only:
+        plan = profile.watch
+        runs = repeat(profile.repeats, lambda d, run: polling.watch(plan, b, d, seed=run))
+        params = {"cadence_s": plan.cadence, "slots": plan.slots,
+                  "publication_delay": f"{plan.delay:.0%}-{plan.delay + plan.jitter:.0%}",
+                  "offset": f"{plan.offset:.0%}"}
+        label = (f"watch, {plan.slots} slots of {plan.cadence:g}s, publication at "
+                 f"{plan.delay:.0%}-{plan.delay + plan.jitter:.0%}, --offset {plan.offset:.0%}")
+        rows += [
+            Row(label, b.name, "requests per distinct snapshot", "x",
+                column(runs, "requests_per_distinct"), "<= 1.3", lambda v: v <= 1.3, params),
+            Row(label, b.name, "capture rate", "%", column(runs, "capture_rate", 100),
+                "100%", lambda v: v == 100, params),
+            Row(label, b.name, "lag p50, publication to registered", "% of cadence",
+                [v / plan.cadence * 100 for v in column(runs, "lag_p50_s")], "", None, params),
+            Row(label, b.name, "lag p95, publication to registered", "% of cadence",
+                column(runs, "lag_p95_of_cadence", 100), "< 10%", lambda v: v < 10, params),
+        ]
+    return rows
+
+
+def burst_rows(profile: Profile, b: Backends, floor_rate: float) -> list[Row]:
+    rows: list[Row] = []
+    n, slow_n = profile.burst_snapshots, profile.burst_slow_snapshots
+    if b.name != "embedded":
+        n = max(n // 4, slow_n)  # moto is slow; fewer snapshots say as much
+    rates: dict[tuple[float, int], list[float]] = {}
+    for latency, concurrency, count in ((0.0, 1, n), (0.0, profile.concurrency_fast, n),
+                                         (0.1, 1, slow_n), (0.1, profile.concurrency_slow, n)):
+        runs = repeat(profile.repeats, lambda d, _, lt=latency, c=concurrency, k=count:
+                      burst.pipeline(b, d, snapshots=k, latency=lt, concurrency=c))
+        label = f"burst of {count}, {latency * 1000:.0f} ms latency, concurrency {concurrency}"
+        rates[(latency, concurrency)] = column(runs, "per_s")
+        rows += [Row(label, b.name, "throughput", "snapshots/s", column(runs, "per_s")),
+                 Row(label, b.name, "CPU per snapshot", "ms",
+                     column(runs, "cpu_ms_per_snapshot")),
+                 Row(label, b.name, "MISO stand-in's CPU per request", "ms",
+                     column(runs, "server_cpu_ms_per_request"))]
+    fast = rates[(0.0, profile.concurrency_fast)]
+    target, check = ("<= 4x", (lambda v: v <= 4)) if b.name == "embedded" else ("", None)
+    rows.append(Row("burst, 0 ms latency", b.name, "floor / pipeline time per snapshot", "x",
+                    [floor_rate / rate for rate in fast], target, check))
+    one_at_a_time = sorted(rates[(0.1, 1)])[len(rates[(0.1, 1)]) // 2]
+    rows.append(Row("burst, 100 ms latency", b.name,
+                    f"speed-up of concurrency {profile.concurrency_slow} over one at a time",
+                    "x", [rate / one_at_a_time for rate in rates[(0.1, profile.concurrency_slow)]],
+                    ">= 10x", lambda v: v >= 10))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds, every scenario")
+    parser.add_argument("--backends", choices=("embedded", "real", "both"), default="embedded")
+    parser.add_argument("--repeat", type=int, help="runs per scenario (default 3; smoke 1)")
+    parser.add_argument("--only", action="append", choices=SCENARIOS,
+                        help="run only this scenario (repeatable)")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench/results/latest.json")
+    args = parser.parse_args()
+    profile = SMOKE if args.smoke else FULL
+    if args.repeat:
+        profile = Profile(**{**profile.__dict__, "repeats": max(1, args.repeat)})
+    only = set(args.only or SCENARIOS)
+    kinds = ["embedded", "real"] if args.backends == "both" else [args.backends]
+    started = time.monotonic()
+    rows: list[Row] = []
+    with ExitStack() as stack:
+        floor_runs = repeat(profile.repeats, lambda d, _: burst.floor(
+            d, snapshots=profile.burst_snapshots)) if "burst" in only else []
+        if floor_runs:
+            rates = column(floor_runs, "per_s")
+            rows.append(Row("floor: gzip + SHA-256 + write + fsync", "-", "throughput",
+                            "snapshots/s", rates))
+            floor_rate = sorted(rates)[len(rates) // 2]
+        for kind in kinds:
+            b = backend_kinds.start(kind, stack)
+            rows += polling_rows(profile, b, only)
+            if "burst" in only:
+                rows += burst_rows(profile, b, floor_rate)
+            if "cold" in only:
+                runs = repeat(profile.repeats, lambda d, _, b=b: coldstart.single_collect(b, d))
+                rows += [Row("cold start: one snapshot", b.name, "wall time", "s",
+                             column(runs, "wall_s")),
+                         Row("cold start: one snapshot", b.name, "peak RSS", "MB",
+                             column(runs, "peak_rss_mb"))]
+        if "cold" in only:
+            runs = repeat(profile.repeats, lambda d, _: coldstart.help_run())
+            rows += [Row("cold start: gridcollect --help", "-", "wall time", "s",
+                         column(runs, "wall_s"), "< 0.3 s", lambda v: v < 0.3),
+                     Row("cold start: gridcollect --help", "-", "peak RSS", "MB",
+                         column(runs, "peak_rss_mb"))]
+        if "memory" in only:
+            rows += memory_rows(profile, Backends("embedded"))
+    print(table(rows))
+    write(args.output, rows, mode="smoke" if args.smoke else "full", repeats=profile.repeats)
+    print(f"\nwrote {args.output} in {time.monotonic() - started:.0f}s", file=sys.stderr)
+    return 0
+
+
+def memory_rows(profile: Profile, b: Backends) -> list[Row]:
+    size = profile.large_bytes
+    mb = f"{size / 1e6:.0f} MB"
+    runs = repeat(profile.repeats, lambda d, _: memory.large(b, d, size=size))
+    rows = [Row(f"memory: collect a {mb} payload", b.name, "peak RSS", "MB",
+                column(runs, "peak_rss_mb")),
+            Row(f"memory: collect a {mb} payload", b.name, "peak RSS / payload", "x",
+                column(runs, "rss_over_payload"), "< 3x", lambda v: v < 3),
+            Row(f"memory: collect a {mb} payload", b.name, "wall time", "s",
+                column(runs, "wall_s"))]
+    for framing in ("length", "chunked"):
+        runs = repeat(profile.repeats, lambda d, _, f=framing: memory.refused(
+            b, d, size=size, framing=f))
+        how = "Content-Length" if framing == "length" else "chunked, no length"
+        rows.append(Row(f"memory: refuse {mb} over a {size / 2e6:.0f} MB cap ({how})", b.name,
+                        "peak RSS", "MB", column(runs, "peak_rss_mb")))
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())
