@@ -108,8 +108,8 @@ CASES = {
 
 
 def case_params():
-    for name, (args, needle, *env) in CASES.items():
-        yield pytest.param(args, needle, env[0] if env else {}, id=name)
+    return [pytest.param(args, needle, env[0] if env else {}, id=name)
+            for name, (args, needle, *env) in CASES.items()]
 
 
 @pytest.mark.scenario(f"Malformed values for every kind of option or its environment variable "
