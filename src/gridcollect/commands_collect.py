@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import logs
-from .datasets import all_datasets, get
-from .errors import ConfigurationError
+from .dataset_args import dataset_named, parameter_settings
+from .datasets import all_datasets
 from .exits import run_reporting_errors
-from .model import Dataset, RunReport
+from .model import RunReport
 from .options import OPTION_NAMES, common_options, settings_from
 from .secrets import redact
 
@@ -22,34 +22,13 @@ if TYPE_CHECKING:
     from .burst import Job
 
 
-def _dataset(name: str, hint: str) -> Dataset:
-    try:
-        return get(name)
-    except ConfigurationError as exc:
-        raise click.BadParameter(str(exc), param_hint=hint) from None
-
-
 def _choices(values: Sequence[str]) -> dict[str, dict[str, list[str]]]:
     """``DATASET.PARAMETER=VALUE`` settings; a parameter given twice gets both values."""
     found: dict[str, dict[str, list[str]]] = {}
-    for value in values:
-        head, sep, choice = value.partition("=")
-        name, dot, parameter_name = head.rpartition(".")
-        if not (sep and dot):
-            raise click.BadParameter(f"{value!r} is not DATASET.PARAMETER=VALUE",
-                                     param_hint="--param")
-        dataset = _dataset(name, "--param")
-        parameter = next((p for p in dataset.parameters if p.name == parameter_name), None)
-        if parameter is None:
-            known = ", ".join(p.name for p in dataset.parameters) or "none"
-            raise click.BadParameter(f"{dataset.name} has no parameter {parameter_name!r} "
-                                     f"(it has: {known})", param_hint="--param")
-        if choice.upper() not in parameter.choices:
-            raise click.BadParameter(f"{choice!r} is not one of {', '.join(parameter.choices)}",
-                                     param_hint="--param")
+    for dataset, parameter, choice in parameter_settings(values):
         chosen = found.setdefault(dataset.name, {}).setdefault(parameter.name, [])
-        if choice.upper() not in chosen:
-            chosen.append(choice.upper())
+        if choice not in chosen:
+            chosen.append(choice)
     return found
 
 
@@ -57,7 +36,7 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
     from .burst import Job, current_slot
     from .model import Slot
 
-    named = {d.name: d for d in (_dataset(n, "DATASET") for n in names)}  # twice = once
+    named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
     chosen = list(named.values()) or list(all_datasets())
     choices = _choices(params)
     for name in sorted(choices.keys() - {d.name for d in chosen}):

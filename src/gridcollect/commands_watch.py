@@ -19,27 +19,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import logs
+from .dataset_args import dataset_named, parameter_settings
 from .datasets import all_datasets
 from .errors import GridcollectError
-from .model import Dataset
 from .options import OPTION_NAMES, common_options, settings_from
 from .secrets import redact
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .watch import Target
-
-
-def _choices() -> str:
-    return ", ".join(f"{d.name} ({d.command})" for d in all_datasets())
-
-
-def _dataset(name: str, what: str) -> Dataset:
-    for dataset in all_datasets():
-        if name in (dataset.name, dataset.command):
-            return dataset
-    raise click.BadParameter(f"unknown dataset {name!r}; choose from: {_choices()}",
-                             param_hint=what)
 
 
 def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
@@ -53,29 +41,15 @@ def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
             number = float("nan")
         if not sep or not (math.isfinite(number) and number >= 0):
             raise click.BadParameter(f"{value!r} is not DATASET=SECONDS", param_hint=option)
-        found[_dataset(name.strip(), option).name] = number
+        found[dataset_named(name.strip(), option).name] = number
     return found
 
 
 def _parameters(values: Sequence[str]) -> dict[str, dict[str, str]]:
     """``DATASET.PARAMETER=VALUE`` settings, keyed by dataset name."""
     found: dict[str, dict[str, str]] = {}
-    for value in values:
-        head, sep, choice = value.partition("=")
-        name, dot, parameter_name = head.rpartition(".")
-        if not (sep and dot):
-            raise click.BadParameter(f"{value!r} is not DATASET.PARAMETER=VALUE",
-                                     param_hint="--param")
-        dataset = _dataset(name, "--param")
-        parameter = next((p for p in dataset.parameters if p.name == parameter_name), None)
-        if parameter is None:
-            known = ", ".join(p.name for p in dataset.parameters) or "none"
-            raise click.BadParameter(f"{dataset.name} has no parameter {parameter_name!r} "
-                                     f"(it has: {known})", param_hint="--param")
-        if choice.upper() not in parameter.choices:
-            raise click.BadParameter(f"{choice!r} is not one of {', '.join(parameter.choices)}",
-                                     param_hint="--param")
-        found.setdefault(dataset.name, {})[parameter.name] = choice.upper()
+    for dataset, parameter, choice in parameter_settings(values):
+        found.setdefault(dataset.name, {})[parameter.name] = choice
     return found
 
 
@@ -83,7 +57,7 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     from .watch import Target
     from .watch_timing import Timing
 
-    named = {d.name: d for d in (_dataset(n, "DATASET") for n in names)}  # twice = once
+    named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
     chosen = list(named.values()) or list(all_datasets())
     cadences = _per_dataset(options["cadence"], "--cadence")
     offsets = _per_dataset(options["offset"], "--offset")

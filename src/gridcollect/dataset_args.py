@@ -1,0 +1,40 @@
+"""Command-line arguments that name datasets and their parameters (watch, collect)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import click
+
+from .datasets import all_datasets
+from .model import Dataset, Parameter
+
+
+def dataset_named(name: str, hint: str) -> Dataset:
+    """The dataset called ``name`` (its name or command), or a usage error listing all."""
+    for dataset in all_datasets():
+        if name in (dataset.name, dataset.command):
+            return dataset
+    known = ", ".join(f"{d.name} ({d.command})" for d in all_datasets())
+    raise click.BadParameter(f"unknown dataset {name!r}; choose from: {known}",
+                             param_hint=hint)
+
+
+def parameter_settings(values: Sequence[str]) -> Iterator[tuple[Dataset, Parameter, str]]:
+    """Each ``DATASET.PARAMETER=VALUE`` checked against the declarations (value upper-cased)."""
+    for value in values:
+        head, sep, choice = value.partition("=")
+        name, dot, parameter_name = head.rpartition(".")
+        if not (sep and dot):
+            raise click.BadParameter(f"{value!r} is not DATASET.PARAMETER=VALUE",
+                                     param_hint="--param")
+        dataset = dataset_named(name, "--param")
+        parameter = next((p for p in dataset.parameters if p.name == parameter_name), None)
+        if parameter is None:
+            known = ", ".join(p.name for p in dataset.parameters) or "none"
+            raise click.BadParameter(f"{dataset.name} has no parameter {parameter_name!r} "
+                                     f"(it has: {known})", param_hint="--param")
+        if choice.upper() not in parameter.choices:
+            raise click.BadParameter(f"{choice!r} is not one of {', '.join(parameter.choices)}",
+                                     param_hint="--param")
+        yield dataset, parameter, choice.upper()
