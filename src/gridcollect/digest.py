@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+from . import jsonbytes
 from .largejson import batched, dump_chunks, is_lazy
 
 
 def canonical_json(payload: Any) -> bytes:
-    """Serialise ``payload`` so that equal JSON values give equal bytes."""
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    """Serialise ``payload`` so that equal JSON values give equal bytes: compact, keys
+    sorted, UTF-8, as the standard library writes it (:mod:`gridcollect.jsonbytes`)."""
+    return jsonbytes.dumps(payload, sort_keys=True)
 
 
 def sha256_of(payload: Any) -> str:

@@ -139,10 +139,10 @@ def is_lazy(value: Any) -> bool:
 
 
 def dump_chunks(value: Any, *, canonical: bool) -> Iterator[str]:
-    """``json.dumps(value, ensure_ascii=False, allow_nan=False)`` in pieces; ``canonical``
-    adds ``sort_keys=True, separators=(",", ":")``. Lazy arrays are written element by
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)``
+    in pieces; ``canonical`` adds ``sort_keys=True``. Lazy arrays are written element by
     element; everything else exactly as ``json.dumps`` writes it."""
-    item, colon = (",", ":") if canonical else (", ", ": ")
+    item, colon = ",", ":"
     # One encoder for every piece: json.dumps with options builds a new one per call.
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=canonical,
                               separators=(item, colon)).encode

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import keys
+from . import jsonbytes, keys
 from .digest import registry_key, sha256_of
 from .errors import BackendUnavailable, KeyConflict, StoreError
 from .http import Fetched, Fetcher, NoData
@@ -306,7 +306,7 @@ def _packed(dataset: Dataset, snapshot: Snapshot) -> tuple[bytes, int]:
     if is_lazy(envelope):
         # A very large payload: compressed as it is written out, never held whole.
         return gzip_of(batched(dump_chunks(envelope, canonical=False)))
-    raw = json.dumps(envelope, ensure_ascii=False, allow_nan=False).encode()
+    raw = jsonbytes.dumps(envelope, sort_keys=False)
     return gzip.compress(raw, mtime=0), len(raw)
 
 
