@@ -6,12 +6,16 @@ import math
 from datetime import UTC, datetime, time, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gridcollect.model import Verdict
 from gridcollect.validation import (
     MAX_MESSAGES,
     Checker,
     InvalidValue,
+    all_clocks,
+    all_plain_mw,
     at,
     describe,
     format_number,
@@ -277,3 +281,39 @@ def test_never_raises_turns_a_crash_into_a_rejection() -> None:
     verdict = broken({})
     assert not verdict.ok
     assert verdict.reason.startswith("validator error: KeyError")
+
+
+NUMBERISH = (st.from_regex(r"\s?[+-]?[0-9,]{0,8}(\.[0-9]{0,3})?\s?", fullmatch=True)
+             | st.integers(min_value=-(10**400), max_value=10**400)
+             | st.floats() | st.booleans() | st.none() | st.text(max_size=6)
+             | st.sampled_from(["9" * 308, "9" * 309 + ".5", "1" + ",000" * 110]))
+
+
+@given(st.lists(NUMBERISH, max_size=5))
+def test_a_column_judged_plain_parses_as_non_negative_numbers(values):
+    """all_plain_mw never says yes to a value parse_number refuses or finds negative."""
+    if all_plain_mw(values):
+        assert all(parse_number(value) >= 0 for value in values)
+
+
+def test_plain_mw_columns_are_recognised():
+    assert all_plain_mw(["83,808", " 1,234.5 ", "+5", "0", 7, 2.5])
+    assert not all_plain_mw(["83,808", "-1"])
+
+
+CLOCKISH = (st.from_regex(r"\s?[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?\s?", fullmatch=True)
+            | st.text(max_size=8) | st.integers() | st.none())
+
+
+@given(st.lists(CLOCKISH, max_size=5))
+def test_a_column_judged_clocks_parses_as_times_of_day(values):
+    """all_clocks never says yes to a value parse_clock refuses."""
+    if all_clocks(values):
+        for value in values:
+            parse_clock(value)
+
+
+def test_clock_columns_are_recognised():
+    assert all_clocks(["00:00", "23:55", " 7:05 ", "12:00:30"])
+    assert not all_clocks(["24:00"])
+    assert not all_clocks([None])

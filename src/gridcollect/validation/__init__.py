@@ -5,8 +5,17 @@ Numbers (:func:`parse_number`), MISO times (:func:`parse_est` and friends) and t
 """
 
 from .checker import MAX_MESSAGES, UNRECOGNISED, Checker, at, never_raises, unrecognised
-from .numbers import format_number, parse_number
-from .times import EST, is_interval_ref, parse_clock, parse_est, parse_hour, to_utc, utc_iso
+from .numbers import all_plain_mw, format_number, parse_number
+from .times import (
+    EST,
+    all_clocks,
+    is_interval_ref,
+    parse_clock,
+    parse_est,
+    parse_hour,
+    to_utc,
+    utc_iso,
+)
 from .values import InvalidValue, describe
 
 __all__ = [
@@ -15,6 +24,8 @@ __all__ = [
     "UNRECOGNISED",
     "Checker",
     "InvalidValue",
+    "all_clocks",
+    "all_plain_mw",
     "at",
     "describe",
     "format_number",

@@ -75,6 +75,17 @@ def parse_clock(text: Any) -> time:
     raise InvalidValue(f"{describe(text)} is not a time of day (HH:MM or HH:MM:SS)")
 
 
+# A time of day that parse_clock surely takes: hours 0-23, minutes and seconds 0-59.
+_VALID_CLOCK = re.compile(r"\s*(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?\s*")
+
+
+def all_clocks(values: list[Any]) -> bool:
+    """Whether :func:`parse_clock` surely takes every value (``False`` proves nothing)."""
+    return all(type(value) is str for value in values) and all(
+        map(_VALID_CLOCK.fullmatch, values)
+    )
+
+
 def parse_hour(value: Any) -> int:
     """An hour 0-24 from ``7``, ``"7"``, ``"07:00"``, ``"HE 7"`` and the like."""
     hour: int | None = None

@@ -154,3 +154,35 @@ def _deep(depth: int, make: Any) -> Any:
 def test_deeply_nested_values_get_a_verdict(name: str, payload: Any) -> None:
     """Nesting far beyond the recursion limit is judged, not crashed on."""
     assert_well_formed(VALIDATORS[name](payload))
+
+
+ROW_TEXT = st.sampled_from([
+    "0", "83,808", "+5", "5.", "1,234.5", " 12 ", "-0", "1e3", "1,23", "", "NaN", "9" * 320,
+    "12:00", " 7:05 ", "23:59:59", "24:00", "7:60", "HE 7", "25", "\u00a012:00\u2003",
+])
+
+
+@st.composite
+def total_load_rows(draw: st.DrawFn) -> Any:
+    """A wire-shape total-load payload whose rows hold mostly plausible, sometimes bad values."""
+    payload = copy.deepcopy(wire("RealTimeTotalLoad"))
+    body = payload["LoadInfo"]
+    for name in realtime_total_load.ARRAYS:
+        for row in body[name]:
+            inner = next(iter(row.values()))
+            for key in list(inner):
+                if draw(st.integers(0, 9)) == 0:
+                    inner[key] = draw(ROW_TEXT | SCALARS)
+                elif draw(st.integers(0, 40)) == 0:
+                    del inner[key]
+    return payload
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=total_load_rows() | mutated("total_load"))
+def test_total_load_verdicts_are_the_same_without_the_column_shortcut(payload: Any) -> None:
+    """The column-at-a-time shortcut only skips rows that would have had nothing to report."""
+    quick = VALIDATORS["total_load"](payload)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(realtime_total_load, "_nothing_to_report", lambda *args: False)
+        assert VALIDATORS["total_load"](payload) == quick

@@ -8,13 +8,18 @@ differently from release to release.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from ...model import Dataset, Snapshot, Verdict, Window
 from ...validation import (
     Checker,
+    InvalidValue,
+    all_clocks,
+    all_plain_mw,
     at,
     describe,
     never_raises,
@@ -34,6 +39,7 @@ ARRAYS = {
     "FiveMinTotalLoad": ("Time", "Value"),
 }
 _CLOCK_LABELLED = "FiveMinTotalLoad"
+_BLOCK_ROWS = 1024
 # Keys such as Hour, HourEnding, Hour_Ending, HE, HR, HE_EST, MarketHourEnding, once
 # lower-cased and stripped of everything but letters and digits. Not "...Hourly": that
 # names a row wrapper, not an hour.
@@ -71,6 +77,8 @@ def _check_body(check: Checker, body: dict[str, Any], path: str, *, strict: bool
             check.time(ref, at(path, "RefId"), failure=strict)
     for name, (label, value_key) in ARRAYS.items():
         rows = check.array(body[name], at(path, name)) if name in body else None
+        if rows is not None and _nothing_to_report(rows, label, value_key, name):
+            continue
         renamed: set[str] = set()
         for index, raw in enumerate(rows or ()):
             row_path = at(at(path, name), index)
@@ -89,6 +97,42 @@ def _check_body(check: Checker, body: dict[str, Any], path: str, *, strict: bool
                 check.number(row[value_key], at(row_path, value_key), non_negative=True)
         if renamed:
             check.warn(at(path, name), f"hour column named {sorted(renamed)}, expected {label!r}")
+
+
+def _nothing_to_report(
+    rows: Iterable[Any], label: str, value_key: str, name: str
+) -> bool:
+    """Whether the row-by-row checks below would surely find nothing to say: the usual
+    case, checked a column at a time without building a path for every value. ``False``
+    proves nothing (the rows are then checked one by one, with their paths)."""
+    # Blocks of rows keep the columns small when a very large array is parsed lazily.
+    iterator = iter(rows)
+    while block := list(itertools.islice(iterator, _BLOCK_ROWS)):
+        labels, values = [], []
+        for raw in block:
+            row = raw
+            if type(raw) is dict and len(raw) == 1:
+                [inner] = raw.values()
+                if type(inner) is dict:
+                    row = inner
+            if type(row) is not dict or label not in row or value_key not in row:
+                return False
+            labels.append(row[label])
+            values.append(row[value_key])
+        if not all_plain_mw(values):
+            return False
+        if not (all_clocks(labels) if name == _CLOCK_LABELLED
+                else all(_is_hour(value) for value in labels)):
+            return False
+    return True
+
+
+def _is_hour(value: Any) -> bool:
+    try:
+        parse_hour(value)
+    except InvalidValue:
+        return False
+    return True
 
 
 def _unwrapped(raw: Any, path: str) -> tuple[Any, str]:
