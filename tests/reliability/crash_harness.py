@@ -47,12 +47,12 @@ def die_after(owner: type, name: str) -> None:
 def _write_half_then_die() -> None:
     original = LocalStore._write_temp
 
-    def half(path: Any, body: bytes) -> Any:
+    def half(self: LocalStore, path: Any, body: bytes) -> Any:
         # The temp file holds half the object, under this process's pid, when the kill lands.
-        original(path, body[: len(body) // 2])
+        original(self, path, body[: len(body) // 2])
         die()
 
-    LocalStore._write_temp = staticmethod(half)  # type: ignore[method-assign]
+    LocalStore._write_temp = half  # type: ignore[method-assign]
 
 
 def _upload_half_then_die() -> None:

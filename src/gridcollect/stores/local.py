@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -13,19 +14,27 @@ from ..errors import KeyConflict, StoreError
 from ..model import StoredObject
 from ..owner import process_is_gone
 
+# Temporary file names: unique per process without a random draw for each write.
+_TEMP_SERIAL = itertools.count()
+
 
 class LocalStore:
-    """Objects as files under ``root``; a crash never leaves a truncated object."""
+    """Objects as files under ``root``; a crash never leaves a truncated object.
+
+    A directory is created, checked to lie inside ``root`` once symlinks are resolved,
+    and swept of dead writers' leftovers the first time this store writes to it, not
+    on every write.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self._swept: set[Path] = set()
+        self._ready: set[Path] = set()
+        self._ready_lock = threading.Lock()
 
     def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool) -> StoredObject:
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._sweep_orphans(path.parent)
+            self._prepare(path.parent)
             tmp = self._write_temp(path, body)
             try:
                 if overwrite:
@@ -85,36 +94,58 @@ class LocalStore:
                 yield Path(entry.path).relative_to(self.root).as_posix()
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root):
+        """Where ``key`` lives, by its text alone (symlinks are checked by :meth:`_prepare`)."""
+        segments = key.split("/")
+        if key.startswith("/") or ".." in segments or "\0" in key:
             raise StoreError(f"key {key!r} escapes the output directory")
-        return path
+        return self.root.joinpath(*(segment for segment in segments if segment not in ("", ".")))
 
-    def _sweep_orphans(self, directory: Path) -> None:
-        """Delete temporary files that a killed writer left in ``directory`` (once per run)."""
-        if directory in self._swept:
+    def _prepare(self, directory: Path) -> None:
+        """Create ``directory``, check where it really is, and sweep it: once per store."""
+        if directory in self._ready:
             return
-        self._swept.add(directory)
-        for leftover in directory.glob(".*.tmp"):
-            pid = leftover.name.split(".")[-3]
-            if pid.isdigit() and process_is_gone(int(pid)):
-                leftover.unlink(missing_ok=True)
+        with self._ready_lock:
+            if directory in self._ready:
+                return
+            # Checked before creating anything (a link on the way would have us create
+            # directories elsewhere) and after (the link may appear in between).
+            self._check_inside(directory)
+            directory.mkdir(parents=True, exist_ok=True)
+            self._check_inside(directory)
+            _sweep_orphans(directory)
+            self._ready.add(directory)
 
-    @staticmethod
-    def _write_temp(path: Path, body: bytes) -> Path:
+    def _check_inside(self, directory: Path) -> None:
+        if not directory.resolve().is_relative_to(self.root):
+            raise StoreError(f"{directory} escapes the output directory")
+
+    def _write_temp(self, path: Path, body: bytes) -> Path:
         # The pid in the name lets a later run tell a dead writer's leftovers from live ones.
-        fd, name = tempfile.mkstemp(
-            prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
-        )
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_TEMP_SERIAL)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileNotFoundError:
+            # The directory was removed since it was prepared: make it again, once.
+            self._ready.discard(path.parent)
+            self._prepare(path.parent)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(body)
                 handle.flush()
                 os.fsync(handle.fileno())
         except BaseException:
-            Path(name).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
-        return Path(name)
+        return tmp
+
+
+def _sweep_orphans(directory: Path) -> None:
+    """Delete temporary files that a killed writer left in ``directory``."""
+    for leftover in directory.glob(".*.tmp"):
+        pid = leftover.name.split(".")[-3]
+        if pid.isdigit() and process_is_gone(int(pid)):
+            leftover.unlink(missing_ok=True)
 
 
 def _fsync_dir(directory: Path) -> None:
