@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 HEAVY = ("boto3", "botocore", "confluent_kafka", "pyarrow", "matplotlib", "redis", "httpx",
-         "prometheus_client")
+         "urllib3", "prometheus_client")
 
 
 def test_importing_the_command_line_imports_no_heavy_client():

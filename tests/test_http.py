@@ -1,7 +1,16 @@
 """The one HTTP client against a real local server."""
 
+import email.utils
+import gzip
+import json
+import tempfile
+import time
+import tracemalloc
+import zlib
+
 import pytest
 
+from gridcollect import http
 from gridcollect.http import USER_AGENT, Fetched, Fetcher, NoData, Rejected, Unavailable
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import HttpSettings
@@ -30,6 +39,9 @@ def test_json_payload_is_fetched_with_our_user_agent_and_query(server):
     assert outcome == Fetched({"value": 1}, f"{server.url}{PATH}", 11)
     request = server.requests_for(PATH)[0]
     assert request.headers["user-agent"] == USER_AGENT and request.query == {"zone": ["EAST"]}
+    assert request.headers["accept"] == "application/json"
+    # br and zstd are asked for only when their decoders are installed.
+    assert {"gzip", "deflate"} <= set(request.headers["accept-encoding"].split(","))
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
@@ -47,6 +59,15 @@ def test_retry_after_is_honoured(server):
     server.set(PATH, Reply(status=429, headers={"Retry-After": "7"}), Reply(body={"value": 2}))
     fetcher_for(server, sleeps).fetch(TOY, {})
     assert sleeps == [7.0]
+
+
+def test_retry_after_as_an_http_date_is_honoured(server):
+    """Retry-After may name an instant instead of a number of seconds."""
+    sleeps: list[float] = []
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    server.set(PATH, Reply(status=503, headers={"Retry-After": when}), Reply(body={"value": 2}))
+    fetcher_for(server, sleeps).fetch(TOY, {})
+    assert len(sleeps) == 1 and 27 <= sleeps[0] <= 30
 
 
 def test_retries_are_bounded_then_unavailable(server):
@@ -113,11 +134,82 @@ def test_bodies_over_the_cap_are_refused(server, framing):
     assert isinstance(outcome, Rejected) and "cap" in outcome.reason
 
 
-def test_gzip_encoded_bodies_are_decoded(server):
-    """Content-Encoding: gzip is transparent."""
-    server.set(PATH, Reply(body={"value": 5}, gzip=True))
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_encoded_bodies_are_decoded(server, encoding):
+    """Content-Encoding: gzip or deflate is transparent; the size is the decoded one."""
+    body = json.dumps({"value": 5, "pad": "x" * 1000}).encode()
+    wire = gzip.compress(body) if encoding == "gzip" else zlib.compress(body)
+    server.set(PATH, Reply(body=wire, headers={"Content-Encoding": encoding}))
     outcome = fetcher_for(server).fetch(TOY, {})
-    assert isinstance(outcome, Fetched) and outcome.payload == {"value": 5}
+    assert isinstance(outcome, Fetched) and outcome.payload["value"] == 5
+    assert outcome.size == len(body)
+
+
+def test_a_chunked_body_over_the_cap_is_refused_without_being_held_in_memory(
+    server, monkeypatch
+):
+    """A body of unannounced length goes to a temporary file past the spool size, so
+    refusing 24 MB at a 16 MB cap holds a few MiB at most, not the 16 MB read so far."""
+    monkeypatch.setattr(http, "_SPOOL_BYTES", 1024 * 1024)
+    server.set(PATH, Reply(body=b"[" + b"1," * 12_000_000 + b"1]", framing="chunked"))
+    fetcher = fetcher_for(server, max_response_bytes=16_000_000, max_retries=0)
+    tracemalloc.start()
+    try:
+        outcome = fetcher.fetch(TOY, {})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(outcome, Rejected)
+    assert outcome.reason == "response exceeds the 16000000-byte cap"
+    assert peak < 8_000_000
+
+
+@pytest.mark.parametrize(("framing", "gzipped"),
+                         [("chunked", False), ("close", False), ("length", True)])
+def test_a_spooled_body_under_the_cap_is_read_back_whole(server, monkeypatch, framing, gzipped):
+    """Past the spool size a body of unannounced (or encoded) length still arrives intact."""
+    monkeypatch.setattr(http, "_SPOOL_BYTES", 64 * 1024)
+    payload = {"value": 7, "rows": list(range(100_000))}
+    body = json.dumps(payload).encode()
+    server.set(PATH, Reply(body=body, framing=framing, gzip=gzipped))
+    outcome = fetcher_for(server).fetch(TOY, {})
+    assert outcome == Fetched(payload, f"{server.url}{PATH}", len(body))
+
+
+def test_a_body_that_cannot_be_spooled_is_refused_with_the_reason(server, monkeypatch, tmp_path):
+    """No room for the temporary file (here: no directory) is a named refusal, not a crash."""
+    monkeypatch.setattr(http, "_SPOOL_BYTES", 1024)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    server.set(PATH, Reply(body={"value": 1, "pad": "x" * 10_000}, framing="chunked"))
+    outcome = fetcher_for(server).fetch(TOY, {})
+    assert isinstance(outcome, Rejected) and "cannot hold the response body" in outcome.reason
+
+
+def test_one_connection_serves_fetches_retries_and_no_data(server):
+    """Kept alive: a 503, a 404 and data in turn do not cost a new connection each."""
+    server.set(PATH, Reply(status=503), Reply(body={"value": 1}), Reply(status=404),
+               Reply(status=302, headers={"Location": "/elsewhere"}))
+    server.set("/elsewhere", Reply(body={"value": 2}))
+    fetcher = fetcher_for(server)
+    outcomes = [fetcher.fetch(TOY, {}) for _ in range(3)]
+    assert [type(o) for o in outcomes] == [Fetched, NoData, Fetched]
+    assert [route.pool.num_connections for route in fetcher._routes.values()] == [1]
+
+
+@pytest.mark.parametrize(("hops", "fetched"), [(20, True), (21, False)])
+def test_redirects_are_followed_twenty_deep_and_no_further(server, hops, fetched):
+    """Up to 20 redirects are followed; one more is a refusal, not another request."""
+    server.set(PATH, Reply(status=302, headers={"Location": "/hop/1"}))
+    for n in range(1, hops):
+        server.set(f"/hop/{n}", Reply(status=307, headers={"Location": f"/hop/{n + 1}"}))
+    server.set(f"/hop/{hops}", Reply(body={"value": 1}))
+    outcome = fetcher_for(server).fetch(TOY, {"zone": "EAST"})
+    if fetched:
+        assert isinstance(outcome, Fetched)
+    else:
+        assert isinstance(outcome, Rejected)
+        assert outcome.reason == "bad HTTP response (more than 20 redirects)"
+        assert not server.requests_for(f"/hop/{hops}")
 
 
 def test_a_server_stalling_mid_body_times_out(server):

@@ -41,5 +41,5 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Client libraries are chatty at DEBUG and may echo request details.
-    for noisy in ("httpx", "httpcore", "botocore", "boto3", "urllib3", "s3transfer"):
+    for noisy in ("urllib3", "botocore", "boto3", "s3transfer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
