@@ -6,6 +6,10 @@ registry and outbox connections (SQLite handles cannot be shared between threads
 its own HTTP client, so at most ``concurrency`` requests are in flight; the store, safe
 to share, is opened once. Workers only write to the outbox; the
 calling thread delivers it once at the end, so notifications are never sent twice.
+
+Threads share one core (the GIL); with ``processes`` above 1 the threads are spread over
+worker processes (:mod:`.burst_processes`) while this process still flushes, recovers,
+merges and delivers, so a large burst can use every core.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
 
 from .activity import record_run
 from .backends import OpenBackends, open_backends
@@ -25,9 +31,13 @@ from .pipeline import Pipeline
 from .settings import Settings
 from .stores import Store
 
+if TYPE_CHECKING:
+    from .burst_processes import WorkerProcesses
+
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENCY = 64
+MAX_PROCESSES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,40 +55,68 @@ def current_slot(dataset: Dataset, now: datetime) -> datetime:
     return datetime.fromtimestamp(seconds - seconds % cadence, UTC)
 
 
+def _utc_now() -> datetime:
+    # A module-level function, not a lambda: spawned worker processes receive it pickled.
+    return datetime.now(UTC)
+
+
 def collect_many(
     jobs: Sequence[Job],
     settings: Settings,
     *,
     concurrency: int = 4,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    processes: int = 1,
+    now: Callable[[], datetime] = _utc_now,
 ) -> list[RunReport]:
     """Collect every job once, at most ``concurrency`` at a time; one report per dataset,
     in the order datasets first appear in ``jobs``.
 
+    ``processes`` above 1 spreads the ``concurrency`` threads as evenly as possible over
+    that many worker processes (never more processes than threads or jobs), each with
+    its own connections; for bursts large enough to need more than one core.
+
     A backend outage stops the burst (the first one is raised once every worker has
-    stopped); any other failure is recorded against its job in the reports.
+    stopped); any other failure is recorded against its job in the reports. A worker
+    process that dies stops it too (:class:`~gridcollect.burst_processes.WorkerDied`).
     """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise ValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")
-    queue = _Queue(jobs)
-    workers = min(concurrency, len(jobs)) or 1
-    with open_backends(settings.backends) as opened, Fetcher(settings.http) as fetcher:
+    if not 1 <= processes <= MAX_PROCESSES:
+        raise ValueError(f"processes must be 1 to {MAX_PROCESSES}, got {processes}")
+    workers: WorkerProcesses | None = None
+    if min(processes, concurrency, len(jobs)) > 1:
+        from .burst_processes import WorkerProcesses
+
+        workers = WorkerProcesses(jobs, settings, concurrency=concurrency,
+                                  processes=processes, now=now)
+    # The worker processes start first, before any backend or HTTP client is open: forked
+    # ones then inherit no connection, socket or client thread. They wait for collect().
+    with (workers or nullcontext(),
+          open_backends(settings.backends) as opened, Fetcher(settings.http) as fetcher):
         opened.flush_outbox()  # what an earlier run left, before adding to it
         recovery = _recover(jobs, opened, fetcher, settings, now)
-        with ThreadPoolExecutor(workers, thread_name_prefix="burst") as pool:
-            futures = [pool.submit(_work, queue, settings, opened.backends.store, now)
-                       for _ in range(workers)]
-            try:
-                results = [future.result() for future in futures]
-            finally:
-                queue.close()  # an outage in one worker stops the others' next jobs
-        reports = _merge(jobs, [*recovery, *(report for found in results for report in found)])
+        if workers is not None:
+            found = workers.collect()  # recovery is done: the workers may start
+        else:
+            found = work_in_threads(_Queue(jobs), min(concurrency, len(jobs)) or 1,
+                                    settings, opened.backends.store, now)
+        reports = _merge(jobs, [*recovery, *found])
         pending = _deliver(opened)
         for report in reports:
             report.notifications_pending = pending
             record_run(settings.backends.resolved_state_dir, report,
                        store=opened.backends.store)
     return reports
+
+
+class JobQueue(Protocol):
+    """Where workers take their next job: threads of one process, or of several."""
+
+    def next(self) -> Job | None: ...
+
+    def close(self) -> None:
+        """Hand out no more jobs (an outage in one worker stops the others)."""
+        ...
 
 
 class _Queue:
@@ -114,8 +152,21 @@ def _recover(
     return reports
 
 
+def work_in_threads(
+    queue: JobQueue, threads: int, settings: Settings, store: Store,
+    now: Callable[[], datetime],
+) -> list[RunReport]:
+    """Run ``threads`` workers until ``queue`` runs out; their reports, unmerged."""
+    with ThreadPoolExecutor(threads, thread_name_prefix="burst") as pool:
+        futures = [pool.submit(_work, queue, settings, store, now) for _ in range(threads)]
+        try:
+            return [report for future in futures for report in future.result()]
+        finally:
+            queue.close()  # an outage in one worker stops the others' next jobs
+
+
 def _work(
-    queue: _Queue, settings: Settings, store: Store, now: Callable[[], datetime]
+    queue: JobQueue, settings: Settings, store: Store, now: Callable[[], datetime]
 ) -> list[RunReport]:
     """One worker: its own registry, outbox and HTTP client (the store is shared); one
     pipeline per dataset it meets."""
@@ -164,4 +215,4 @@ def _deliver(opened: OpenBackends) -> int:
     return pending
 
 
-__all__ = ["MAX_CONCURRENCY", "Job", "collect_many", "current_slot"]
+__all__ = ["MAX_CONCURRENCY", "MAX_PROCESSES", "Job", "collect_many", "current_slot"]

@@ -59,9 +59,13 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
                    "--param miso_csat_supply_demand.region=NORTH.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Snapshots fetched and stored at the same time.")
+@click.option("--processes", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Worker processes, for large bursts that need more than one CPU core. "
+                   "Each has its own connections; --concurrency stays the total, split "
+                   "among them (so at most --concurrency processes are used).")
 @common_options
 def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurrency: int,
-                    **options: Any) -> None:
+                    processes: int, **options: Any) -> None:
     """Collect the current snapshot of several datasets at once (default: every dataset).
 
     Each snapshot is stored under its dataset's latest slot (:00, :05... for 5-minute
@@ -74,7 +78,8 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
     def action() -> int:
         from .burst import collect_many
 
-        reports = collect_many(jobs, settings_from(shared), concurrency=concurrency)
+        reports = collect_many(jobs, settings_from(shared), concurrency=concurrency,
+                               processes=processes)
         summary = _summary(reports)
         click.echo(redact(json.dumps(summary)))
         return 1 if summary["failed"] else 0
