@@ -10,8 +10,8 @@ import zlib
 
 import pytest
 
-from gridcollect import http
 from gridcollect.http import USER_AGENT, Fetched, Fetcher, NoData, Rejected, Unavailable
+from gridcollect.http import body as http_body
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import HttpSettings
 
@@ -150,7 +150,7 @@ def test_a_chunked_body_over_the_cap_is_refused_without_being_held_in_memory(
 ):
     """A body of unannounced length goes to a temporary file past the spool size, so
     refusing 24 MB at a 16 MB cap holds a few MiB at most, not the 16 MB read so far."""
-    monkeypatch.setattr(http, "_SPOOL_BYTES", 1024 * 1024)
+    monkeypatch.setattr(http_body, "_SPOOL_BYTES", 1024 * 1024)
     server.set(PATH, Reply(body=b"[" + b"1," * 12_000_000 + b"1]", framing="chunked"))
     fetcher = fetcher_for(server, max_response_bytes=16_000_000, max_retries=0)
     tracemalloc.start()
@@ -168,7 +168,7 @@ def test_a_chunked_body_over_the_cap_is_refused_without_being_held_in_memory(
                          [("chunked", False), ("close", False), ("length", True)])
 def test_a_spooled_body_under_the_cap_is_read_back_whole(server, monkeypatch, framing, gzipped):
     """Past the spool size a body of unannounced (or encoded) length still arrives intact."""
-    monkeypatch.setattr(http, "_SPOOL_BYTES", 64 * 1024)
+    monkeypatch.setattr(http_body, "_SPOOL_BYTES", 64 * 1024)
     payload = {"value": 7, "rows": list(range(100_000))}
     body = json.dumps(payload).encode()
     server.set(PATH, Reply(body=body, framing=framing, gzip=gzipped))
@@ -178,7 +178,7 @@ def test_a_spooled_body_under_the_cap_is_read_back_whole(server, monkeypatch, fr
 
 def test_a_body_that_cannot_be_spooled_is_refused_with_the_reason(server, monkeypatch, tmp_path):
     """No room for the temporary file (here: no directory) is a named refusal, not a crash."""
-    monkeypatch.setattr(http, "_SPOOL_BYTES", 1024)
+    monkeypatch.setattr(http_body, "_SPOOL_BYTES", 1024)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     server.set(PATH, Reply(body={"value": 1, "pad": "x" * 10_000}, framing="chunked"))
     outcome = fetcher_for(server).fetch(TOY, {})
@@ -193,7 +193,7 @@ def test_one_connection_serves_fetches_retries_and_no_data(server):
     fetcher = fetcher_for(server)
     outcomes = [fetcher.fetch(TOY, {}) for _ in range(3)]
     assert [type(o) for o in outcomes] == [Fetched, NoData, Fetched]
-    assert [route.pool.num_connections for route in fetcher._routes.values()] == [1]
+    assert [route.pool.num_connections for route in fetcher._routes] == [1]
 
 
 @pytest.mark.parametrize(("hops", "fetched"), [(20, True), (21, False)])

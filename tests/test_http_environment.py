@@ -11,8 +11,7 @@ import threading
 
 import pytest
 
-from gridcollect import http
-from gridcollect.http import Fetched, Fetcher, Rejected, Unavailable
+from gridcollect.http import Fetched, Fetcher, Rejected, Unavailable, routes
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.secrets import mask_url
 from gridcollect.settings import HttpSettings
@@ -105,9 +104,9 @@ def trusted(certificate, monkeypatch):
     before and after."""
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    http._trust_store.cache_clear()
+    routes._trust_store.cache_clear()
     yield certificate
-    http._trust_store.cache_clear()
+    routes._trust_store.cache_clear()
 
 
 def fetch(base_url: str, **overrides):

@@ -22,7 +22,9 @@ from gridcollect.datasets.miso import (
     realtime_total_load,
 )
 from gridcollect.digest import sha256_of
-from gridcollect.http import Fetched, Fetcher, Rejected, _decode_json, _Refuse
+from gridcollect.http import Fetched, Fetcher, Rejected
+from gridcollect.http.failures import Refuse
+from gridcollect.http.payload import decode_json
 from gridcollect.model import Slot, Snapshot
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
@@ -58,8 +60,8 @@ NUMBERS = [
 def decoded(body: bytes, content_type: str = "application/json") -> Any:
     """The payload, or ``None`` when refused; refusals must carry a reason."""
     try:
-        return _decode_json(body, content_type)
-    except _Refuse as refusal:
+        return decode_json(body, content_type)
+    except Refuse as refusal:
         assert str(refusal).strip()
         return None
 

@@ -1,0 +1,107 @@
+"""What a failed attempt means for the fetch: try again (:class:`Retry`) or give up
+(:class:`Refuse`), from a status, a urllib3 error or a ``Retry-After`` header."""
+
+from __future__ import annotations
+
+import email.utils
+import ssl
+import time
+from collections.abc import Mapping
+
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    DecodeError,
+    HTTPError,
+    LocationValueError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+
+class Retry(Exception):
+    """A transient failure: the attempt is worth repeating, after ``wait`` seconds if the
+    server said how long."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+
+
+class Refuse(Exception):
+    """A final failure: the answer is unusable, and trying again would not change it."""
+
+
+def failure_of(exc: HTTPError) -> Retry | Refuse:
+    """What a urllib3 error means for the fetch."""
+    unverified = _cause(exc, ssl.SSLCertVerificationError)
+    if unverified is not None:
+        # A certificate that does not verify now will not verify on a retry.
+        return Refuse(f"TLS certificate verification failed ({unverified})")
+    if isinstance(exc, NewConnectionError | ProtocolError | ProxyError | SSLError):
+        return Retry(f"connection failed ({_root_text(exc)})")
+    if isinstance(exc, ConnectTimeoutError):
+        return Retry("timed out (ConnectTimeout)")
+    if isinstance(exc, ReadTimeoutError):
+        return Retry("timed out (ReadTimeout)")
+    if isinstance(exc, Urllib3Timeout):
+        return Retry(f"timed out ({type(exc).__name__})")
+    if isinstance(exc, DecodeError):  # e.g. "Content-Encoding: gzip" on a body that is not
+        detail = str(_innermost(exc))
+        return Refuse(f"bad HTTP response (DecodeError: {str(exc.args[0]).rstrip('.')}"
+                      + (f" ({detail}))" if detail else ")"))
+    if isinstance(exc, LocationValueError):
+        return Refuse("bad HTTP response (invalid URL)")
+    return Refuse(f"bad HTTP response ({type(exc).__name__}: {exc})")
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``Retry-After`` (delay seconds or an HTTP date), if given."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    parsed = email.utils.parsedate_to_datetime(value) if "," in value else None
+    if parsed is None:
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of ``kind`` in the chain of ``exc`` (urllib3 wraps what it
+    catches, as an argument or as the cause)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return current
+        pending += [a for a in current.args if isinstance(a, BaseException)]
+        pending += [c for c in (current.__cause__, current.__context__) if c is not None]
+    return None
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    root, seen = exc, {id(exc)}
+    while (inner := root.__cause__ or root.__context__) is not None and id(inner) not in seen:
+        root = inner
+        seen.add(id(inner))
+    return root
+
+
+def _root_text(exc: BaseException) -> str:
+    """``Name: message`` of the innermost cause: the socket's or the parser's words,
+    without urllib3's pool description."""
+    root = _innermost(exc)
+    name, text = type(root).__name__, str(root)
+    if not text:
+        return name
+    return text if text.startswith(name) else f"{name}: {text}"
