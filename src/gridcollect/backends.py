@@ -31,6 +31,12 @@ class OpenBackends:
     backends: Backends
     publisher: Publisher
 
+    def start_delivery(self) -> None:
+        """Deliver what earlier runs left, and get the publisher connecting for this
+        run's own notifications."""
+        self.flush_outbox()
+        self.publisher.connect()
+
     def flush_outbox(self) -> int:
         """Deliver waiting notifications; return how many are still pending."""
         outbox = self.backends.outbox

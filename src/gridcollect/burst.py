@@ -93,7 +93,7 @@ def collect_many(
     # ones then inherit no connection, socket or client thread. They wait for collect().
     with (workers or nullcontext(),
           open_backends(settings.backends) as opened, Fetcher(settings.http) as fetcher):
-        opened.flush_outbox()  # what an earlier run left, before adding to it
+        opened.start_delivery()  # what an earlier run left, before adding to it
         recovery = _recover(jobs, opened, fetcher, settings, now)
         if workers is not None:
             found = workers.collect()  # recovery is done: the workers may start

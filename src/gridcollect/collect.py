@@ -68,7 +68,7 @@ def collect(
             dataset, fetcher=fetcher, backends=opened.backends, options=settings.run,
             lease_seconds=settings.backends.claim_lease_seconds, now=now,
         )
-        opened.flush_outbox()
+        opened.start_delivery()  # what an earlier run left, before adding to it
         pipeline.recover_abandoned()
         if plan.collapsed > 1:
             message = (

@@ -65,6 +65,28 @@ def test_one_publisher_serves_several_batches(kafka_broker, kafka_topic):
     ]
 
 
+def test_connecting_ahead_then_publishing_delivers_once(kafka_broker, kafka_topic):
+    """connect() only starts the producer early; the batch still goes out exactly once."""
+    publisher = KafkaPublisher(config_for(kafka_broker.bootstrap, kafka_topic))
+    publisher.connect()
+    publisher.connect()  # twice is once
+    publisher.publish([notification(7)])
+    publisher.close()
+    received = consume_messages(kafka_broker.bootstrap, kafka_topic, count=2, timeout=3)
+    assert [key for key, _value in received] == [notification(7).urn.encode()]
+
+
+def test_connecting_to_a_broker_that_is_down_leaves_the_failure_to_publish(start_kafka_broker):
+    """connect() never raises; publish names the outage as usual."""
+    broker = start_kafka_broker()
+    broker.stop()
+    publisher = KafkaPublisher(config_for(broker.bootstrap, "t"), delivery_timeout_seconds=1)
+    publisher.connect()
+    with pytest.raises(NotifierUnavailable, match="1 of 1 notifications not delivered"):
+        publisher.publish([notification(1)])
+    publisher.close()
+
+
 def test_broker_down_raises_notifier_unavailable_within_the_timeout(start_kafka_broker):
     """With the broker gone, publish fails after about delivery_timeout_seconds, secret-free."""
     broker = start_kafka_broker()

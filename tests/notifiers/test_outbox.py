@@ -32,6 +32,8 @@ class Switchable:
             raise NotifierUnavailable("down")
         self.delivered.extend(notifications)
 
+    def connect(self): ...
+
     def close(self): ...
 
     def describe(self):

@@ -38,6 +38,10 @@ class Publisher(Protocol):
 
     def publish(self, notifications: Sequence[Notification]) -> None: ...
 
+    def connect(self) -> None:
+        """Start connecting now, so the first delivery does not wait for it; a failure
+        is left for :meth:`publish` to report."""
+
     def close(self) -> None: ...
 
     def describe(self) -> str: ...

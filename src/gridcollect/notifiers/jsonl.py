@@ -17,6 +17,9 @@ class JsonLinesPublisher:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def connect(self) -> None:
+        """Nothing to connect to: the file is opened for each delivery."""
+
     def publish(self, notifications: Sequence[Notification]) -> None:
         data = b"".join(n.to_json() + b"\n" for n in notifications)
         try:

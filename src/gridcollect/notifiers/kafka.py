@@ -18,6 +18,7 @@ sending a password over an unencrypted connection must be asked for explicitly
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -255,6 +256,13 @@ class KafkaPublisher:
                     f"{undelivered} of {len(notifications)} notifications not delivered "
                     f"within {self.delivery_timeout_seconds:g}s: {reason}"
                 )
+
+    def connect(self) -> None:
+        """Create the producer now: an idempotent one needs about half a second to get
+        its producer id before its first message goes out, time a run can spend on its
+        work instead. A bad configuration is reported by :meth:`publish`."""
+        with self._lock, contextlib.suppress(ConfigurationError):
+            self._producer_or_new()
 
     def close(self) -> None:
         """Give queued messages a few seconds, then let the producer go."""
