@@ -122,6 +122,9 @@ class Worker:
         recovered_in: float | None = None
         try:
             self._flush(opened)
+            # The first snapshot's announcement then need not wait for a new connection
+            # (a Kafka producer's id takes about half a second, a third of a fast cadence).
+            opened.publisher.connect()
             while self._wait_until(cursor.due):
                 slot = timing.slot_at(self.clock())
                 if slot != recovered_in:  # once per slot: cheap, and catches dead replicas
