@@ -1,5 +1,6 @@
 """Burst throughput: N distinct snapshots through the whole pipeline at once, against
-the physical floor of gzip + SHA-256 + one durable (fsync'd) write of the same bytes."""
+the physical floor of gzip + SHA-256 + one durable write of the same bytes to a new file
+(the file fsync'd, then its directory: a new file's name is durable only then)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from gridcollect.burst import Job, collect_many
 from gridcollect.datasets import get
 from gridcollect.model import Slot
 from gridcollect.settings import HttpSettings, Settings
+from gridcollect.stores.local import fsync_directory
 
 from .backends import Backends
 from .content import BASE, DATASET, UniqueBodies
@@ -23,12 +25,14 @@ from .harness import BenchServer
 
 
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU of this process and of its finished children (a burst's worker processes)."""
+    return sum(usage.ru_utime + usage.ru_stime for usage in (
+        resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def pipeline(
-    backends: Backends, workdir: Path, *, snapshots: int, latency: float, concurrency: int
+    backends: Backends, workdir: Path, *, snapshots: int, latency: float, concurrency: int,
+    processes: int = 1,
 ) -> dict[str, Any]:
     """``snapshots`` distinct snapshots (the server never repeats itself), each its own slot."""
     dataset = get(DATASET)
@@ -37,22 +41,25 @@ def pipeline(
         settings = Settings(http=HttpSettings(api_base_url=server.url, max_retries=0),
                             backends=backends.settings(workdir))
         cpu, server_cpu, started = _cpu(), server.cpu_seconds(), time.perf_counter()
-        reports = collect_many(jobs, settings, concurrency=concurrency)
+        reports = collect_many(jobs, settings, concurrency=concurrency, processes=processes)
         wall, cpu = time.perf_counter() - started, _cpu() - cpu
         server_cpu = server.cpu_seconds() - server_cpu
     [report] = reports
     if report.collected != snapshots or report.notifications_pending:
         raise RuntimeError(f"burst stored {report.collected}/{snapshots}: {report.errors[:3]}")
     return {"snapshots": snapshots, "latency_ms": latency * 1000, "concurrency": concurrency,
+            "processes": processes,
             "per_s": snapshots / wall, "cpu_ms_per_snapshot": cpu / snapshots * 1000,
             "server_cpu_ms_per_request": server_cpu / snapshots * 1000, "wall_s": wall}
 
 
-def floor(workdir: Path, *, snapshots: int) -> dict[str, Any]:
-    """The same bytes, only hashed, compressed and written durably, one after another."""
+def floor(workdir: Path, *, snapshots: int, directory_fsync: bool = True) -> dict[str, Any]:
+    """The same bytes, only hashed, compressed and written durably to new files, one
+    after another. Without ``directory_fsync`` (the floor of earlier runs, kept for
+    comparison), the new names are not yet durable."""
     bodies = UniqueBodies()
     payloads = [bodies.body(i) for i in range(snapshots)]
-    directory = workdir / "floor"
+    directory = workdir / ("floor" if directory_fsync else "floor-file-only")
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     for i, body in enumerate(payloads):
@@ -64,5 +71,8 @@ def floor(workdir: Path, *, snapshots: int) -> dict[str, Any]:
             os.fsync(fd)
         finally:
             os.close(fd)
+        if directory_fsync:
+            fsync_directory(directory)
     wall = time.perf_counter() - started
     return {"snapshots": snapshots, "per_s": snapshots / wall, "bytes": len(payloads[0])}
+

@@ -46,7 +46,7 @@ class LocalStore:
                 raise KeyConflict(f"{key} already exists") from None
             finally:
                 tmp.unlink(missing_ok=True)
-            _fsync_dir(path.parent)
+            fsync_directory(path.parent)
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
         etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
@@ -148,7 +148,9 @@ def _sweep_orphans(directory: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make the names in ``directory`` durable (a new file's name survives a power cut
+    only once its directory is fsync'd)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
