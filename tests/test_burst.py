@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import multiprocessing
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -91,16 +92,19 @@ def test_reports_come_per_dataset_in_order_of_first_appearance(server, tmp_path)
     assert [r.collected for r in reports] == [3, 3]
 
 
-def test_an_unusable_registry_stops_the_burst_before_any_request(server, tmp_path):
-    """A backend outage is raised, as for a single collect run."""
+@pytest.mark.parametrize("processes", [1, 2])
+def test_an_unusable_registry_stops_the_burst_before_any_request(server, tmp_path, processes):
+    """A backend outage is raised, as for a single collect run; worker processes never
+    start collecting, and none is left behind."""
     unique_content(server)
     (tmp_path / "state").write_text("not a directory")
     settings = Settings(http=HttpSettings(api_base_url=server.url),
                         backends=BackendSettings(output_dir=tmp_path,
                                                  state_dir=tmp_path / "state"))
     with pytest.raises(BackendUnavailable):
-        collect_many(jobs(3), settings, concurrency=2)
+        collect_many(jobs(3), settings, concurrency=2, processes=processes)
     assert server.requests_for(PATH) == []
+    assert multiprocessing.active_children() == []
 
 
 @pytest.mark.parametrize("concurrency", [0, 65])

@@ -164,19 +164,6 @@ def test_reports_come_per_dataset_in_order_of_first_appearance(fork, server, tmp
     assert [r.collected for r in reports] == [3, 3]
 
 
-def test_an_unusable_registry_stops_the_burst_before_any_request(fork, server, tmp_path):
-    """The caller's backends fail to open: the workers never start collecting."""
-    unique_content(server)
-    (tmp_path / "state").write_text("not a directory")
-    settings = Settings(http=HttpSettings(api_base_url=server.url),
-                        backends=BackendSettings(output_dir=tmp_path,
-                                                 state_dir=tmp_path / "state"))
-    with pytest.raises(BackendUnavailable):
-        collect_many(jobs(3), settings, concurrency=2, processes=2)
-    assert server.requests_for(PATH) == []
-    assert multiprocessing.active_children() == []
-
-
 @pytest.mark.servers
 @pytest.mark.parametrize("processes", [1, 2])
 def test_redis_going_down_mid_burst_stops_it_with_the_outage(
