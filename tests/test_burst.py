@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gridcollect import burst_processes
 from gridcollect.burst import Job, collect_many, current_slot
 from gridcollect.errors import BackendUnavailable
 from gridcollect.model import Slot
@@ -93,9 +94,13 @@ def test_reports_come_per_dataset_in_order_of_first_appearance(server, tmp_path)
 
 
 @pytest.mark.parametrize("processes", [1, 2])
-def test_an_unusable_registry_stops_the_burst_before_any_request(server, tmp_path, processes):
+def test_an_unusable_registry_stops_the_burst_before_any_request(
+    server, tmp_path, processes, monkeypatch
+):
     """A backend outage is raised, as for a single collect run; worker processes never
     start collecting, and none is left behind."""
+    # Forked: the toy datasets are not registered by name, which spawned workers need.
+    monkeypatch.setattr(burst_processes, "START_METHOD", "fork")
     unique_content(server)
     (tmp_path / "state").write_text("not a directory")
     settings = Settings(http=HttpSettings(api_base_url=server.url),
