@@ -23,6 +23,7 @@ from gridcollect.errors import BackendUnavailable
 from gridcollect.model import Slot
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
+from gridcollect.secrets import register_secret
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 
 from .reliability.faults import when_asked
@@ -308,17 +309,19 @@ def json_logs():
 def test_spawned_workers_log_like_the_caller_and_mask_its_secrets(
     spawn, server, tmp_path, json_logs, capfd, monkeypatch
 ):
-    """Their log lines come in the caller's format, with credentials masked."""
-    secret = "zsecret-access-key-42"
+    """Their log lines come in the caller's format, with credentials masked: those of
+    the environment and those the caller registered (from its options)."""
+    secret, registered = "zsecret-access-key-42", "zregistered-by-the-caller-7"
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    register_secret(registered)
     unique_load(server)
-    settings = settings_for(server, tmp_path / secret)  # every "stored" line shows it
+    settings = settings_for(server, tmp_path / secret / registered)  # in every "stored" line
     in_thread(lambda: collect_many(load_jobs(4), settings, concurrency=2, processes=2))
     stored = [json.loads(line) for line in capfd.readouterr().err.splitlines()
               if "stored" in line]
     assert len(stored) == 4
-    assert all("/***/" in entry["message"] and secret not in entry["message"]
-               for entry in stored)
+    assert all("/***/***/" in entry["message"] and secret not in entry["message"]
+               and registered not in entry["message"] for entry in stored)
 
 
 def test_spawn_refuses_what_it_cannot_send(spawn, server, tmp_path):

@@ -34,7 +34,6 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from . import datasets, logs
 from .backends import open_store
@@ -42,7 +41,7 @@ from .burst import Job, work_in_threads
 from .errors import ConfigurationError, GridcollectError
 from .model import RunReport, Slot
 from .owner import this_owner
-from .secrets import register_environment_secrets, register_secret
+from .secrets import register_environment_secrets, register_secret, registered_secrets
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,8 @@ class _Plan:
     stop: Event
     go: Event
     parent: int
-    logging: tuple[int, str | None] | None  # spawn only: the parent's level and format
+    logging: tuple[int, tuple[str, str] | None] | None  # spawn only: the parent's set-up
+    secrets: frozenset[str]  # spawn only: what the parent's logs mask
 
 
 @dataclass
@@ -154,6 +154,7 @@ class WorkerProcesses:
             go=self._go,
             parent=os.getpid(),
             logging=_log_setup() if spawned else None,
+            secrets=registered_secrets() if spawned else frozenset(),
         )
         self.threads = threads_per_process(concurrency, min(processes, concurrency, len(jobs)))
         self._workers = []
@@ -238,7 +239,9 @@ def _worker_main(plan: _Plan, threads: int, results: Connection) -> None:
     try:
         if plan.logging is not None:
             _configure_logging(*plan.logging)
-            _register_secrets(plan.settings)
+            register_environment_secrets()  # what this process's clients may read
+            for secret in plan.secrets:
+                register_secret(secret)
         jobs = [sent if isinstance(sent, Job) else Job(datasets.get(sent[0]), sent[1])
                 for sent in plan.jobs]
         store = open_store(plan.settings.backends)  # while the parent recovers
@@ -355,41 +358,17 @@ def _picklable(now: Callable[[], datetime]) -> Callable[[], datetime]:
     return now
 
 
-def _log_setup() -> tuple[int, str | None]:
-    """The root log level, and the format if :func:`logs.configure` set logging up."""
-    root = logging.getLogger()
-    fmt = None
-    for handler in root.handlers:
-        # The formatter classes are the mark of logs.configure (which keeps no record).
-        if isinstance(handler.formatter, logs._JsonFormatter):
-            fmt = "json"
-        elif isinstance(handler.formatter, logs._TextFormatter):
-            fmt = "text"
-    return root.level, fmt
+def _log_setup() -> tuple[int, tuple[str, str] | None]:
+    """The root log level, and what :func:`logs.configure` set up, if it ran."""
+    return logging.getLogger().level, logs.configured()
 
 
-def _configure_logging(level: int, fmt: str | None) -> None:
-    if fmt is None:
+def _configure_logging(level: int, configured: tuple[str, str] | None) -> None:
+    if configured is None:
         logging.getLogger().setLevel(level)  # no handler of ours in the parent either
     else:
-        logs.configure(logging.getLevelName(level), fmt)
-
-
-def _register_secrets(settings: Settings) -> None:
-    """Register again what the parent's options registered (see :mod:`.options`), so a
-    spawned worker's log lines mask the same secrets."""
-    register_environment_secrets()
-    for url in (settings.http.api_base_url, settings.backends.redis_url):
-        if url:
-            register_secret(urlsplit(url).password)
-    if settings.backends.kafka_connection_string:
-        from .notifiers.kafka import parse_connection_string
-
-        config = parse_connection_string(
-            settings.backends.kafka_connection_string,
-            default_topic=settings.backends.kafka_topic, environ=os.environ,
-        )
-        register_secret(config.password)
+        logs.configure(*configured)
+        logging.getLogger().setLevel(level)
 
 
 __all__ = ["START_METHOD", "WorkerDied", "WorkerProcesses", "start_method",

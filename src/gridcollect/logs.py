@@ -28,8 +28,18 @@ class _JsonFormatter(logging.Formatter):
         return redact(json.dumps(entry, ensure_ascii=False))
 
 
+_configured: tuple[str, str] | None = None
+
+
+def configured() -> tuple[str, str] | None:
+    """The level and format :func:`configure` last set, or ``None`` if it never ran."""
+    return _configured
+
+
 def configure(level: str = "INFO", fmt: str = "text") -> None:
     """Send logs to stderr as plain text or JSON lines, replacing earlier set-up."""
+    global _configured
+    _configured = (level, fmt)
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())

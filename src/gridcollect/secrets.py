@@ -68,6 +68,11 @@ def register_secret(value: str | None) -> None:
         _secrets.add(value)
 
 
+def registered_secrets() -> frozenset[str]:
+    """What :func:`redact` masks now (a spawned worker process registers them again)."""
+    return frozenset(_secrets)
+
+
 def register_environment_secrets() -> None:
     """Register the credentials that client libraries read from the environment."""
     for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "SASL_PASSWORD"):
