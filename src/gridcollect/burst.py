@@ -28,7 +28,7 @@ from .backends import OpenBackends, open_backends
 from .http import Fetcher
 from .model import Dataset, RunReport, Slot
 from .pipeline import Pipeline
-from .settings import Settings
+from .settings import MAX_CONCURRENCY, MAX_PROCESSES, Settings
 from .stores import Store
 
 if TYPE_CHECKING:
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_CONCURRENCY = 64
-MAX_PROCESSES = 16
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from .exits import run_reporting_errors
 from .model import RunReport
 from .options import OPTION_NAMES, common_options, settings_from
 from .secrets import redact
+from .settings import MAX_CONCURRENCY, MAX_PROCESSES
 
 if TYPE_CHECKING:
     from .burst import Job
@@ -57,9 +58,10 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
               help="A dataset parameter; repeat with other values to collect each, e.g. "
                    "--param miso_csat_supply_demand.region=SOUTH "
                    "--param miso_csat_supply_demand.region=NORTH.")
-@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+@click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=4,
+              show_default=True,
               help="Snapshots fetched and stored at the same time.")
-@click.option("--processes", type=click.IntRange(1, 16), default=1, show_default=True,
+@click.option("--processes", type=click.IntRange(1, MAX_PROCESSES), default=1, show_default=True,
               help="Worker processes, for large bursts that need more than one CPU core. "
                    "Each has its own connections; --concurrency stays the total, split "
                    "among them (so at most --concurrency processes are used).")

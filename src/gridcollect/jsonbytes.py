@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -28,6 +29,11 @@ _STDLIB = {
     ).encode
     for sort_keys in (False, True)
 }
+
+
+def standard_encoder(*, sort_keys: bool) -> Callable[[Any], str]:
+    """The standard library's encoder that defines these bytes (as text), built once."""
+    return _STDLIB[sort_keys]
 
 
 def dumps(value: Any, *, sort_keys: bool) -> bytes:
@@ -51,4 +57,4 @@ def _has_exponent(out: bytes) -> bool:
     return any(out[found.start() - 1] in _DIGITS for found in _EXPONENT.finditer(out, 1))
 
 
-__all__ = ["dumps"]
+__all__ = ["dumps", "standard_encoder"]

@@ -16,6 +16,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .jsonbytes import standard_encoder
+
 LARGE_BODY_BYTES = 4 * 1024 * 1024
 # Arrays spanning fewer characters than this are built as ordinary lists.
 LAZY_ARRAY_CHARS = 64 * 1024
@@ -143,9 +145,8 @@ def dump_chunks(value: Any, *, canonical: bool) -> Iterator[str]:
     in pieces; ``canonical`` adds ``sort_keys=True``. Lazy arrays are written element by
     element; everything else exactly as ``json.dumps`` writes it."""
     item, colon = ",", ":"
-    # One encoder for every piece: json.dumps with options builds a new one per call.
-    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=canonical,
-                              separators=(item, colon)).encode
+    # One encoder for every piece, the one that defines the eager path's bytes.
+    encode = standard_encoder(sort_keys=canonical)
 
     def walk(part: Any) -> Iterator[str]:
         if isinstance(part, LazyArray):

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# Limits of a burst (collect_many, the collect command): snapshots in flight, and
+# worker processes they are spread over.
+MAX_CONCURRENCY = 64
+MAX_PROCESSES = 16
+
 DEFAULT_API_BASE_URL = "https://public-api.misoenergy.org/api"
 DEFAULT_KAFKA_TOPIC = "gridcollect.objects"
 
