@@ -63,12 +63,22 @@ class Snapshot:
     source_url: str
     collected_at: datetime
     placeholder: bool = False
+    as_of: datetime | None = None
+    as_of_source: str = "payload"
+
+    @property
+    def key_time(self) -> datetime:
+        """The instant that stamps the snapshot's key: its as-of instant."""
+        return self.slot.at if self.as_of is None else self.as_of
 
 
 Validator = Callable[[Any], Verdict]
 EnvelopeBuilder = Callable[[Snapshot], Any]
 Unwrapper = Callable[[Any], Any]
 PlaceholderBuilder = Callable[[Slot], Any]
+AsOfReader = Callable[[Any], datetime]
+"""Reads a valid payload's own as-of instant (aware, UTC); raises ``InvalidValue`` when
+the payload does not say it."""
 
 
 def _identity(value: Any) -> Any:
@@ -129,8 +139,10 @@ class Table:
 class Dataset:
     """A declaration of one collectable dataset; the pipeline does the rest.
 
-    ``key_template`` is filled by :mod:`gridcollect.keys`; ``key_time`` says which
-    instant stamps the key: the slot (``"slot"``) or the collection time (``"collected"``).
+    ``key_template`` is filled by :mod:`gridcollect.keys` with the snapshot's as-of
+    instant, which ``as_of`` reads from the payload itself (MISO's ``RefId``, or the
+    payload's own "now"). ``as_of=None`` declares that the payload carries no time: the
+    collection time floored to the cadence stands in, flagged as such.
     ``unwrap`` is the inverse of ``envelope``: it recovers the payload from a stored
     object, so a stored object can be re-hashed and compared. ``table``, when declared,
     lets ``gridcollect export`` turn stored snapshots into tidy rows.
@@ -148,7 +160,7 @@ class Dataset:
     description: str
     window: Window | None = None
     parameters: tuple[Parameter, ...] = ()
-    key_time: str = "slot"
+    as_of: AsOfReader | None = None
     no_data_statuses: frozenset[int] = frozenset()
     placeholder: PlaceholderBuilder | None = None
     status_reasons: Mapping[int, str] = field(default_factory=dict)

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import jsonbytes, keys
@@ -29,6 +29,7 @@ from .owner import is_dead, this_owner
 from .registries import AlreadyRegistered, Busy, Claimed, ClaimOutcome, Registry
 from .settings import RunOptions
 from .stores import Store
+from .validation import InvalidValue
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,9 @@ class Pipeline:
         self.lease_seconds = lease_seconds
         self.now = now
         self.report = RunReport(dataset=dataset.name)
+        # The as-of instant of the latest valid snapshot fetched (stored or not): how
+        # ``watch`` tells from the data alone whether the source has moved on.
+        self.last_as_of: datetime | None = None
 
     def collect(self, slot: Slot) -> str | None:
         """Collect one slot; return the stored key, or ``None`` if nothing was stored.
@@ -77,9 +81,11 @@ class Pipeline:
         failure is recorded against the slot in the report.
         """
         self.report.total_candidates += 1
+        self.last_as_of = None
         label = f"{self.dataset.name}@{slot.at.isoformat()}"
         try:
             snapshot = self._fetch(slot)
+            self.last_as_of = snapshot.as_of
             return self._keep(snapshot)
         except _Failed as failure:
             log.error("%s failed: %s", label, failure)
@@ -116,6 +122,7 @@ class Pipeline:
         *,
         placeholder: bool = False,
     ) -> Snapshot:
+        as_of, source = self._as_of(slot, payload, collected_at, placeholder=placeholder)
         return Snapshot(
             dataset=self.dataset.name,
             slot=slot,
@@ -124,7 +131,28 @@ class Pipeline:
             source_url=url,
             collected_at=collected_at,
             placeholder=placeholder,
+            as_of=as_of,
+            as_of_source=source,
         )
+
+    def _as_of(
+        self, slot: Slot, payload: Any, collected_at: datetime, *, placeholder: bool
+    ) -> tuple[datetime, str]:
+        """The instant the snapshot describes, and where it came from.
+
+        ``"payload"``: read from the data. ``"slot"``: our own no-data placeholder stands
+        for the slot it was asked for. ``"collected"``: the dataset declares payloads
+        without a time, so the collection time floored to the cadence stands in.
+        """
+        if placeholder:
+            return slot.at.astimezone(UTC), "slot"
+        reader = self.dataset.as_of
+        if reader is None:
+            return floor_to(collected_at, self.dataset.cadence), "collected"
+        try:
+            return reader(payload).astimezone(UTC), "payload"
+        except (InvalidValue, LookupError, TypeError, ValueError, AttributeError) as exc:
+            raise _Failed(f"validation failed: the snapshot's as-of instant: {exc}") from None
 
     def _keep(self, snapshot: Snapshot) -> str | None:
         dataset, options, registry = self.dataset, self.options, self.backends.registry
@@ -245,8 +273,7 @@ class Pipeline:
         return claim
 
     def _key_for(self, snapshot: Snapshot) -> str:
-        when = snapshot.slot.at if self.dataset.key_time == "slot" else snapshot.collected_at
-        rendered = keys.render(self.dataset.key_template, when, snapshot.slot.params)
+        rendered = keys.render(self.dataset.key_template, snapshot.key_time, snapshot.slot.params)
         return keys.join(self.backends.prefix, rendered)
 
     def _store(self, snapshot: Snapshot, key: str, body: bytes) -> StoredObject:
@@ -292,6 +319,9 @@ class Pipeline:
                     "operator": self.dataset.operator,
                     "dgroup": self.dataset.dgroup,
                     "slot": snapshot.slot.at.isoformat(),
+                    "collected_at": snapshot.collected_at.isoformat(),
+                    "as_of": None if snapshot.as_of is None else snapshot.as_of.isoformat(),
+                    "as_of_source": snapshot.as_of_source,
                     "parameters": dict(snapshot.slot.params),
                     "placeholder": snapshot.placeholder,
                     "cadence_seconds": int(self.dataset.cadence.total_seconds()),
@@ -323,6 +353,12 @@ def _digest(dataset: Dataset, envelope: Any) -> str | None:
         return sha256_of(dataset.unwrap(envelope))
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def floor_to(moment: datetime, cadence: timedelta) -> datetime:
+    """``moment`` (UTC) floored to a multiple of ``cadence`` since the epoch."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return epoch + ((moment.astimezone(UTC) - epoch) // cadence) * cadence
 
 
 def _key_variants(key: str) -> list[str]:

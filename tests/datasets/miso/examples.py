@@ -51,8 +51,9 @@ def assert_outcome(verdict: Verdict, outcome: str, mention: str | None, shape: s
 
 
 def snapshot(payload: Any, at: datetime, params: dict[str, str] | None = None,
-             *, placeholder: bool = False) -> Snapshot:
-    """A snapshot as the pipeline would hand it to an envelope builder."""
+             *, placeholder: bool = False, as_of: datetime | None = None) -> Snapshot:
+    """A snapshot as the pipeline would hand it to an envelope builder (as of ``at``
+    unless ``as_of`` says otherwise)."""
     return Snapshot(
         dataset="test",
         slot=Slot(at=at, params=params or {}),
@@ -61,6 +62,7 @@ def snapshot(payload: Any, at: datetime, params: dict[str, str] | None = None,
         source_url="https://example.test/api/Endpoint",
         collected_at=at.replace(second=7, microsecond=250000),
         placeholder=placeholder,
+        as_of=at if as_of is None else as_of,
     )
 
 

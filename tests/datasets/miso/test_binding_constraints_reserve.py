@@ -194,9 +194,10 @@ def test_envelope_is_the_response_as_received(payload: object) -> None:
     assert DATASET.unwrap(stored) == payload
 
 
-def test_key_is_stamped_with_the_collection_minute() -> None:
-    """Keys are partitioned by day and stamped to the minute with the collection time."""
-    assert DATASET.key_time == "collected"
+def test_key_is_stamped_with_the_refid_minute() -> None:
+    """Keys are partitioned by day and stamped to the minute with the RefId's instant."""
+    wire = {"RefId": "05-Dec-2025 - Interval 04:35 EST", "Constraint": []}
+    assert DATASET.as_of is not None and DATASET.as_of(wire) == AT.replace(second=0)
     key = keys.render(DATASET.key_template, AT, {})
     assert key == (
         "miso_binding_constraints_reserve/2025-12-05/binding_constraints_reserve_20251205_0935.json.gz"

@@ -182,18 +182,24 @@ def test_placeholder_passes_the_validator() -> None:
 
 
 def test_envelope_wraps_the_response_with_metadata() -> None:
-    """The envelope follows the stored file structure: timestamp, response, metadata."""
-    stored = DATASET.envelope(snapshot(DOC, AT, {"region": "SOUTH"}))
+    """The envelope follows the stored file structure: timestamp, response, metadata, and
+    records the slot, the collection time and the as-of instant (which the timestamp is)."""
+    as_of = AT - timedelta(minutes=15)
+    stored = DATASET.envelope(snapshot(DOC, AT, {"region": "SOUTH"}, as_of=as_of))
     assert stored == {
         "collection_timestamp": "2025-12-05T10:00:07.250000Z",
         "api_response": DOC,
         "metadata": {
             "data_type": "csat_supply_demand",
             "source": "miso",
-            "timestamp": "20251205T100000Z",
+            "timestamp": "20251205T094500Z",
             "region": "SOUTH",
             "update_frequency": "15min",
             "forecast_horizon": "24h",
+            "slot": "2025-12-05T10:00:00Z",
+            "collected_at": "2025-12-05T10:00:07.250000Z",
+            "as_of": "2025-12-05T09:45:00Z",
+            "as_of_source": "payload",
         },
     }
 
@@ -250,4 +256,4 @@ def test_declaration() -> None:
     )
     assert DATASET.no_data_statuses == {404} and DATASET.placeholder is placeholder
     assert "region" in DATASET.status_reasons[400]
-    assert DATASET.key_time == "slot"
+    assert DATASET.as_of is not None

@@ -207,8 +207,9 @@ def test_unrecognised_shape_names_what_was_expected(payload: object) -> None:
 
 
 def test_envelope_adds_collection_metadata() -> None:
-    """The envelope holds the response under data, with the slot's date and timestamp."""
-    stored = DATASET.envelope(snapshot(WIRE, AT))
+    """The envelope holds the response under data, with the as-of instant's date and
+    timestamp, and records the slot, the collection time and the as-of instant."""
+    stored = DATASET.envelope(snapshot(WIRE, AT, as_of=AT - timedelta(minutes=5)))
     assert stored == {
         "data": WIRE,
         "collection_metadata": {
@@ -217,7 +218,11 @@ def test_envelope_adds_collection_metadata() -> None:
             "data_type": "realtime_total_load",
             "source": "miso",
             "date": "2025-12-05",
-            "timestamp": "20251205_120000",
+            "timestamp": "20251205_115500",
+            "slot": "2025-12-05T12:00:00Z",
+            "collected_at": "2025-12-05T12:00:07.250000Z",
+            "as_of": "2025-12-05T11:55:00Z",
+            "as_of_source": "payload",
         },
     }
 

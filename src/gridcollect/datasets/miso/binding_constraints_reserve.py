@@ -131,9 +131,14 @@ COLUMNS = (
 )
 
 
-def table_ref(payload: Any, ctx: TableContext) -> datetime:
-    """The snapshot's RefId, in UTC."""
+def as_of(payload: Any) -> datetime:
+    """The snapshot's as-of instant: its RefId, in UTC."""
     return parse_est(payload.get("RefId") if isinstance(payload, dict) else None)
+
+
+def table_ref(payload: Any, ctx: TableContext) -> datetime:
+    """The snapshot's as-of instant (the same reader that stamps its key)."""
+    return as_of(payload)
 
 
 def table_rows(payload: Any, ctx: TableContext) -> Iterator[Row]:
@@ -202,6 +207,6 @@ DATASET = Dataset(
     validator=validate,
     retention=timedelta(days=7),
     description="MISO reserve binding constraints: shadow prices of binding reserve constraints.",
-    key_time="collected",
+    as_of=as_of,
     table=TABLE,
 )

@@ -23,7 +23,8 @@ from ...validation import (
     unrecognised,
     utc_iso,
 )
-from .csat_supply_demand_tables import TABLE
+from .csat_supply_demand_tables import TABLE, as_of
+from .tables import snapshot_times
 
 REGIONS = ("CENTRAL", "SOUTH", "NORTH")
 TOTAL = "MISO_TOTAL"
@@ -187,10 +188,11 @@ def envelope(snapshot: Snapshot) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "data_type": "csat_supply_demand",
         "source": "miso",
-        "timestamp": to_utc(snapshot.slot.at).strftime("%Y%m%dT%H%M%SZ"),
+        "timestamp": to_utc(snapshot.key_time).strftime("%Y%m%dT%H%M%SZ"),
         "region": snapshot.slot.params.get("region") or TOTAL,
         "update_frequency": "15min",
         "forecast_horizon": "24h",
+        **snapshot_times(snapshot),
     }
     if snapshot.placeholder:
         metadata["placeholder"] = True
@@ -239,5 +241,6 @@ DATASET = Dataset(
     placeholder=placeholder,
     status_reasons={400: "invalid region (MISO accepts CENTRAL, SOUTH or NORTH)"},
     unwrap=unwrap,
+    as_of=as_of,
     table=TABLE,
 )

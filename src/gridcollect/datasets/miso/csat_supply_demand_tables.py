@@ -45,16 +45,26 @@ COLUMNS = (
 )
 
 
-def ref(payload: Any, ctx: TableContext) -> datetime:
+def as_of(payload: Any) -> datetime:
     """Documented: ``timestamp``. Wire: the first point that is a forecast, not an actual
-    (MISO's own "now"); failing that, when the snapshot was collected."""
+    (MISO's own "now"), in UTC."""
     if isinstance(payload, dict):
         return parse_est(payload.get("timestamp"))
     for row in payload:
         if isinstance(row, dict) and row.get("demand") is None and _has_forecast(row):
             return parse_est(row.get("timeEst"))
-    stored = ctx.stored if isinstance(ctx.stored, dict) else {}
-    return parse_est(stored.get("collection_timestamp"))
+    raise InvalidValue("no point is a forecast (demand null, a forecast present): "
+                       "the snapshot does not say which instant is now")
+
+
+def ref(payload: Any, ctx: TableContext) -> datetime:
+    """The snapshot's as-of instant; for an object stored before as-of instants were
+    required and holding no forecast point, when it was collected."""
+    try:
+        return as_of(payload)
+    except InvalidValue:
+        stored = ctx.stored if isinstance(ctx.stored, dict) else {}
+        return parse_est(stored.get("collection_timestamp"))
 
 
 def rows(payload: Any, ctx: TableContext) -> Iterator[Row]:

@@ -29,7 +29,8 @@ from ...validation import (
     unrecognised,
     utc_iso,
 )
-from .realtime_total_load_tables import TABLE
+from .realtime_total_load_tables import TABLE, as_of
+from .tables import snapshot_times
 
 # Array name -> (the field labelling a row, the MW field). The label of the hourly arrays
 # is an hour whose key MISO renames, so it is looked up by meaning (see _hour_key).
@@ -176,7 +177,7 @@ def _squeezed(key: str) -> str:
 
 def envelope(snapshot: Snapshot) -> dict[str, Any]:
     """The stored object: the response under ``data`` plus collection metadata."""
-    slot = to_utc(snapshot.slot.at)
+    as_of = to_utc(snapshot.key_time)
     return {
         "data": snapshot.payload,
         "collection_metadata": {
@@ -184,8 +185,9 @@ def envelope(snapshot: Snapshot) -> dict[str, Any]:
             "source_url": snapshot.source_url,
             "data_type": "realtime_total_load",
             "source": "miso",
-            "date": slot.strftime("%Y-%m-%d"),
-            "timestamp": slot.strftime("%Y%m%d_%H%M%S"),
+            "date": as_of.strftime("%Y-%m-%d"),
+            "timestamp": as_of.strftime("%Y%m%d_%H%M%S"),
+            **snapshot_times(snapshot),
         },
     }
 
@@ -217,5 +219,6 @@ DATASET = Dataset(
         "UTC, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS; one snapshot per 5 minutes in the window",
     ),
     unwrap=unwrap,
+    as_of=as_of,
     table=TABLE,
 )

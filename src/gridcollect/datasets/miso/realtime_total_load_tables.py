@@ -48,9 +48,14 @@ COLUMNS = (
 )
 
 
-def ref(payload: Any, ctx: TableContext) -> datetime:
-    """The snapshot's RefId, in UTC."""
+def as_of(payload: Any) -> datetime:
+    """The snapshot's as-of instant: its RefId, in UTC (either shape)."""
     return parse_est(_body(payload).get("RefId"))
+
+
+def ref(payload: Any, ctx: TableContext) -> datetime:
+    """The snapshot's as-of instant (the same reader that stamps its key)."""
+    return as_of(payload)
 
 
 def rows(payload: Any, ctx: TableContext) -> Iterator[Row]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ...model import Column, TableContext
-from ...validation import EST, InvalidValue, parse_number
+from ...model import Column, Snapshot, TableContext
+from ...validation import EST, InvalidValue, parse_number, utc_iso
 
 INTERVAL_COLUMNS = (
     Column("interval_start", "time", "UTC", "Start of the interval (inclusive)."),
@@ -17,6 +17,18 @@ INTERVAL_COLUMNS = (
         "so that its date is the operating day.",
     ),
 )
+
+
+def snapshot_times(snapshot: Snapshot) -> dict[str, Any]:
+    """The three instants of a snapshot, for an envelope's metadata (ISO 8601, UTC):
+    the slot it was scheduled for, when it was collected, and the as-of instant that
+    its payload describes (with where that instant came from)."""
+    return {
+        "slot": utc_iso(snapshot.slot.at),
+        "collected_at": utc_iso(snapshot.collected_at),
+        "as_of": utc_iso(snapshot.key_time),
+        "as_of_source": snapshot.as_of_source,
+    }
 
 
 def interval(start: datetime, end: datetime) -> dict[str, datetime]:
