@@ -75,3 +75,15 @@ def test_a_very_long_window_is_planned_without_listing_its_slots():
                        now=at("2026-01-01T00:00:00"))
     assert plan.future_count > 100_000_000
     assert next(plan.future()) > at("2026-01-01T00:00:00")
+
+
+def test_request_floor_is_a_minute_at_natural_cadence_and_scales_with_compressed_time() -> None:
+    """MISO's once-a-minute limit holds at the dataset's cadence and shrinks in proportion
+    when the cadence is compressed; an explicit override wins."""
+    from gridcollect.schedule import request_floor
+
+    five = timedelta(minutes=5)
+    assert request_floor(five) == timedelta(seconds=60)
+    assert request_floor(five, timedelta(minutes=10)) == timedelta(seconds=60)
+    assert request_floor(five, timedelta(seconds=3)) == timedelta(seconds=0.6)
+    assert request_floor(five, override=timedelta(seconds=5)) == timedelta(seconds=5)

@@ -36,6 +36,30 @@ class Plan:
             yield self.first_future + i * self.cadence
 
 
+# MISO asks callers of its public API to request an endpoint at most once a minute: its
+# answers are cached for about that long, so faster polls bring nothing fresher.
+SOURCE_MIN_INTERVAL = timedelta(seconds=60)
+
+
+def request_floor(
+    natural_cadence: timedelta,
+    cadence: timedelta | None = None,
+    *,
+    override: timedelta | None = None,
+) -> timedelta:
+    """The least time between two requests to one endpoint, re-polls included.
+
+    Sixty seconds at the dataset's own cadence; when a run compresses time (``watch
+    --cadence``) the floor shrinks in proportion, so a 3 s cadence of five-minute data
+    gets 0.6 s. ``override`` (an explicit option) wins.
+    """
+    if override is not None:
+        return override
+    if cadence is None or cadence >= natural_cadence:
+        return SOURCE_MIN_INTERVAL
+    return SOURCE_MIN_INTERVAL * (cadence / natural_cadence)
+
+
 def parse_instant(text: str) -> datetime:
     """Parse ``YYYY-MM-DD`` (00:00 UTC) or an ISO date-time; naive times are UTC."""
     try:
