@@ -48,7 +48,6 @@ def _set(path, value):
 CASES = [
     ("csat", csat(_set(["data", "committedCapacity", "value"], 50000)),
      "committedCapacity (50000 MW) < actualDemand"),
-    ("csat", csat(_set(["data", "availableCapacity", "value"], 1)), "availableCapacity (1 MW)"),
     ("csat", csat(_set(["adequacyScore", "value"], 1.5)), "[0, 1]"),
     ("csat", csat(_set(["data", "actualDemand", "unit"], "GW")), "'MW'"),
     ("csat", csat(_set(["data", "demandForecast", "value"], -5)), "non-negative"),
@@ -90,11 +89,22 @@ def test_invalid_payload_fails_naming_the_rule_and_leaves_no_trace(tmp_path, nam
     assert outbox.execute("SELECT COUNT(*) FROM outbox").fetchone() == (0,)
 
 
-def test_warnings_do_not_reject_a_payload(tmp_path):
-    """An unexpected ReserveType is logged as a warning and the snapshot is stored."""
-    endpoint, args = COMMANDS["reserve"]
-    payload = reserve(ReserveType="EXOTIC")
+WARNING_CASES = [
+    ("reserve", reserve(ReserveType="EXOTIC"), "EXOTIC"),
+    # Beyond the 1 MW tolerance the specified system logs the mismatch and keeps the data.
+    ("csat", csat(_set(["data", "availableCapacity", "value"], 1)), "availableCapacity (1 MW)"),
+    # The specification asks total-load values only to be numbers.
+    ("load", load(lambda p: p["FiveMinTotalLoad"][0].update(Value=-5)), "non-negative: -5 MW"),
+]
+
+
+@pytest.mark.parametrize(("name", "payload", "mention"), WARNING_CASES,
+                         ids=[c[0] for c in WARNING_CASES])
+def test_warnings_do_not_reject_a_payload(tmp_path, name, payload, mention):
+    """An unexpected ReserveType, a CSAT availableCapacity off the balance and a negative
+    load are logged as warnings, and the snapshot is stored."""
+    endpoint, args = COMMANDS[name]
     with ReplayServer({f"/{endpoint}": Reply(body=copy.deepcopy(payload))}) as miso:
         result = run_cli(*args, "--output-dir", str(tmp_path), "--api-base-url", miso.url)
-    assert result.code == 0 and result.summary["collected"] == 1
-    assert "EXOTIC" in result.stderr and "WARNING" in result.stderr
+    assert result.code == 0 and result.summary["collected"] == 1, result.stderr
+    assert mention in result.stderr and "WARNING" in result.stderr

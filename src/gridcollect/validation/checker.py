@@ -89,14 +89,22 @@ class Checker:
             return None
 
     def number(
-        self, value: Any, path: str, *, nullable: bool = False, non_negative: bool = False
+        self,
+        value: Any,
+        path: str,
+        *,
+        nullable: bool = False,
+        non_negative: bool = False,
+        negative_fails: bool = True,
     ) -> float | None:
-        """A finite number (numeric strings allowed); ``non_negative`` values are in MW."""
+        """A finite number (numeric strings allowed); ``non_negative`` values are in MW,
+        and a negative one is a failure, or only a warning when not ``negative_fails``."""
         if value is None and nullable:
             return None
         number = self.parsed(parse_number, value, path, "must be numeric")
         if number is not None and non_negative and number < 0:
-            self.fail(path, f"must be non-negative: {format_number(number)} MW")
+            self.note(path, f"must be non-negative: {format_number(number)} MW",
+                      failure=negative_fails)
         return number
 
     def text(self, value: Any, path: str) -> str | None:

@@ -57,7 +57,8 @@ DOCUMENTED_CASES = [
                  id="committed-below-demand"),
     # availableCapacity = committed - actual, within 1 MW
     pytest.param(doc(_value("availableCapacity"), 9_250.8), PASS, None, id="available-within-1-MW"),
-    pytest.param(doc(_value("availableCapacity"), 9_255), FAIL,
+    # beyond it only a warning: the specified system logs it and keeps the snapshot
+    pytest.param(doc(_value("availableCapacity"), 9_255), WARN,
                  "availableCapacity (9255 MW) != committedCapacity - actualDemand (9250 MW)",
                  id="available-off-by-5-MW"),
     # values >= 0 and numeric

@@ -95,7 +95,9 @@ def _check_body(check: Checker, body: dict[str, Any], path: str, *, strict: bool
                 if used is not None and used != label:
                     renamed.add(used)
             if check.require(row, (value_key,), row_path):
-                check.number(row[value_key], at(row_path, value_key), non_negative=True)
+                # The specification asks only for numbers: a negative load is odd, not invalid.
+                check.number(row[value_key], at(row_path, value_key), non_negative=True,
+                             negative_fails=False)
         if renamed:
             check.warn(at(path, name), f"hour column named {sorted(renamed)}, expected {label!r}")
 
