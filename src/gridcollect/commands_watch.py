@@ -120,7 +120,7 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
             raise click.UsageError(f"--{flag.replace('_', '-')} does not apply to watch, "
                                    f"which stores each distinct snapshot once by design")
     targets = _targets(datasets, options)
-    settings = settings_from(shared)
+    settings = settings_from(shared, watching=True)
     sys.exit(_run(targets, settings, options))
 
 
