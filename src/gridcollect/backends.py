@@ -121,6 +121,12 @@ def _store(settings: BackendSettings) -> Store:
     return LocalStore(settings.output_dir)
 
 
+def check_publisher(settings: BackendSettings) -> None:
+    """Raise :class:`ConfigurationError` if the notifier's settings are unusable; for
+    commands (``watch``) that check their setup before starting workers."""
+    _publisher(settings).close()
+
+
 def _publisher(settings: BackendSettings) -> Publisher:
     if settings.kafka_connection_string:
         from .notifiers.kafka import KafkaPublisher, parse_connection_string

@@ -118,3 +118,15 @@ def test_outbox_flush_with_the_queued_destination_delivers_to_kafka(
     assert last_json(flushed.stdout) == {"delivered": 1, "notifications_pending": 0}
     [(_key, value)] = consume_messages(kafka_broker.bootstrap, kafka_topic, count=1, settle=0.5)
     assert json.loads(value)["urn"].endswith(result.summary["stored"][0])
+
+
+def test_watch_refuses_a_kafka_setting_librdkafka_rejects_at_start(tmp_path):
+    """watch exits 2 with one line instead of retrying a configuration that cannot work."""
+    kafka = f"kafka://127.0.0.1:{closed_port()}/t?security_protocol=SSL" \
+            "&ssl_ca_location=/nonexistent/ca.pem"
+    result = run_cli("watch", "realtime-total-load", "--output-dir", str(tmp_path),
+                     "--api-base-url", "http://127.0.0.1:9", "--kafka-connection-string",
+                     kafka, timeout=20)
+    assert result.code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ssl.ca.location" in lines[0], result.stderr
