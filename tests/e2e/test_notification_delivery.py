@@ -41,6 +41,9 @@ def outbox_destinations(state_dir) -> list[str]:
         return [row[0] for row in db.execute("SELECT destination FROM outbox")]
 
 
+@pytest.mark.scenario("Kafka settings the client refuses (an unreadable CA file)",
+                      outcome="exit 2 with one line naming ssl.ca.location, before anything "
+                              "is fetched, stored or queued")
 def test_a_kafka_setting_librdkafka_refuses_stops_the_run_before_anything_is_stored(
     tmp_path, miso
 ):
@@ -58,6 +61,9 @@ def test_a_kafka_setting_librdkafka_refuses_stops_the_run_before_anything_is_sto
     assert not (tmp_path / ".gridcollect" / "outbox.sqlite3").exists()
 
 
+@pytest.mark.scenario("Kafka unreachable (closed port) during a one-shot run",
+                      outcome="exit 0 with notifications_pending 1 after about 5 s, not the "
+                              "30 s watch waits")
 def test_a_one_shot_run_gives_a_down_broker_a_few_seconds_then_leaves_it_to_the_outbox(
     tmp_path, miso
 ):
@@ -72,12 +78,14 @@ def test_a_one_shot_run_gives_a_down_broker_a_few_seconds_then_leaves_it_to_the_
     assert elapsed < 15, f"the run took {elapsed:.1f}s"
 
 
-@pytest.mark.servers
+@pytest.mark.scenario("`outbox flush` without the Kafka options a notification was queued for",
+                      outcome="exit 2, one line naming the pending Kafka destination; nothing "
+                              "delivered, the notification still queued")
 def test_outbox_flush_refuses_to_deliver_a_kafka_notification_anywhere_else(
-    tmp_path, miso, kafka_broker, kafka_topic
+    tmp_path, miso
 ):
     """Queued for Kafka, flushed without Kafka: exit 2 naming Kafka, nothing delivered."""
-    dead = f"127.0.0.1:{closed_port()}"
+    dead, kafka_topic = f"127.0.0.1:{closed_port()}", "gridcollect-elsewhere"
     result = run_cli(*LOAD, "--api-base-url", miso.url, "--output-dir", str(tmp_path),
                      "--kafka-connection-string", f"kafka://{dead}/{kafka_topic}",
                      "--kafka-timeout", "1")
