@@ -40,10 +40,6 @@ MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 OPTIONS = ("security_protocol", "sasl_mechanism", "ssl_ca_location", "X_sasl_file")
 DEFAULT_MESSAGE_TIMEOUT_MS = 30_000
 
-# Producer settings librdkafka has accepted in this process: checked once each.
-_ACCEPTED: set[tuple[KafkaConfig, float]] = set()
-_ACCEPTED_LOCK = threading.Lock()
-
 _HOST_PORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>\d{1,5})$")
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
@@ -196,6 +192,11 @@ def _sasl_file(path: str | None, fail: Any) -> tuple[str | None, str | None]:
     if not all(v is None or isinstance(v, str) for v in (username, password)):
         raise fail(f"X_sasl_file {path}: username and password must be strings")
     return username or None, password or None
+
+
+# Producer settings librdkafka has accepted in this process: checked once each.
+_ACCEPTED: set[tuple[KafkaConfig, float]] = set()
+_ACCEPTED_LOCK = threading.Lock()
 
 
 class KafkaPublisher:
