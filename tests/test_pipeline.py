@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gridcollect.digest import registry_key, sha256_of
-from gridcollect.errors import StoreError
+from gridcollect.errors import KeyConflict, StoreError
 from gridcollect.http import Fetcher
 from gridcollect.model import Slot
 from gridcollect.notifiers.outbox import Outbox
@@ -234,3 +234,38 @@ def test_recovery_registers_and_announces_an_orphaned_object(env, server):
     [body] = [row[0] for row in env.backends.outbox._db.execute("SELECT body FROM outbox")]
     message = json.loads(body)
     assert message["urn"].endswith(KEY) and message["metadata"]["recovered"] is True
+
+
+class SettlingStore(LocalStore):
+    """A store whose first create-only write finds its key taken by a write of the same
+    snapshot that reads back only after two tries (an S3 write still settling)."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.hidden_reads = 2
+        self.raced = False
+
+    def put(self, key, body, *, sha256, overwrite):
+        if not self.raced:
+            self.raced = True
+            super().put(key, body, sha256=sha256, overwrite=overwrite)  # the write in flight
+            raise KeyConflict(f"{key} already exists")
+        return super().put(key, body, sha256=sha256, overwrite=overwrite)
+
+    def get(self, key):
+        if self.hidden_reads:
+            self.hidden_reads -= 1
+            return None
+        return super().get(key)
+
+
+def test_a_taken_key_that_reads_back_late_is_adopted_not_stored_again(tmp_path, server):
+    """'Exists but not readable yet' is waited for, never taken for another snapshot."""
+    store = SettlingStore(tmp_path / "data")
+    backends = Backends(store, SqliteRegistry(tmp_path / "registry.sqlite3"),
+                        Outbox(tmp_path / "outbox.sqlite3"), "sourcing")
+    pipeline = Pipeline(TOY, fetcher=Fetcher(HttpSettings(api_base_url=server.url)),
+                        backends=backends, options=RunOptions(), lease_seconds=60)
+    assert pipeline.collect(SLOT) == KEY
+    assert store.get(KEY.replace(".json.gz", "_2.json.gz")) is None
+    assert pipeline.report.collected == 1 and backends.outbox.pending() == 1

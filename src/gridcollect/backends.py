@@ -13,6 +13,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from . import keys
+from .errors import ConfigurationError
 from .notifiers import Publisher
 from .notifiers.jsonl import JsonLinesPublisher
 from .notifiers.outbox import Outbox
@@ -37,9 +38,25 @@ class OpenBackends:
         self.flush_outbox()
         self.publisher.connect()
 
-    def flush_outbox(self) -> int:
-        """Deliver waiting notifications; return how many are still pending."""
+    def flush_outbox(self, *, strict: bool = False) -> int:
+        """Deliver waiting notifications; return how many are still pending.
+
+        Notifications meant for another destination than this run's stay pending, with
+        a warning; with ``strict`` (``gridcollect outbox flush``) they stop the flush
+        with a :class:`ConfigurationError` naming where they wait to go.
+        """
         outbox = self.backends.outbox
+        if elsewhere := outbox.elsewhere():
+            waiting = ", ".join(f"{count} for {where}" for where, count in elsewhere.items())
+            problem = (f"the outbox {outbox.path} holds notifications meant for another "
+                       f"destination ({waiting}), while this run delivers to "
+                       f"{outbox.destination}")
+            if strict:
+                raise ConfigurationError(
+                    f"{problem}: nothing delivered; flush again with the options of that "
+                    "destination (--kafka-connection-string, --kafka-topic, --state-dir)"
+                )
+            log.warning("%s: they stay there until a run set up for it flushes them", problem)
         if outbox.pending():
             delivered = outbox.flush(self.publisher)
             if delivered:
@@ -65,10 +82,10 @@ def open_backends(
         stack.callback(registry.close)
         registry.ping()
         store = store if store is not None else _store(settings)
-        outbox = Outbox(state_dir / "outbox.sqlite3")
-        stack.callback(outbox.close)
         publisher = _publisher(settings)
         stack.callback(publisher.close)
+        outbox = Outbox(state_dir / "outbox.sqlite3", destination=publisher.destination)
+        stack.callback(outbox.close)
         log.debug("store: %s; registry: %s; notifications: %s",
                   store.describe(), registry.describe(), publisher.describe())
         yield OpenBackends(Backends(store, registry, outbox, prefix), publisher)
@@ -104,6 +121,12 @@ def _store(settings: BackendSettings) -> Store:
     return LocalStore(settings.output_dir)
 
 
+def check_publisher(settings: BackendSettings) -> None:
+    """Raise :class:`ConfigurationError` if the notifier's settings are unusable; for
+    commands (``watch``) that check their setup before starting workers."""
+    _publisher(settings).close()
+
+
 def _publisher(settings: BackendSettings) -> Publisher:
     if settings.kafka_connection_string:
         from .notifiers.kafka import KafkaPublisher, parse_connection_string
@@ -112,5 +135,9 @@ def _publisher(settings: BackendSettings) -> Publisher:
             settings.kafka_connection_string, default_topic=settings.kafka_topic,
             environ=os.environ,
         )
-        return KafkaPublisher(config, delivery_timeout_seconds=settings.kafka_timeout_seconds)
+        publisher = KafkaPublisher(
+            config, delivery_timeout_seconds=settings.kafka_timeout_seconds
+        )
+        publisher.check()  # a setting librdkafka refuses stops the run before any fetch
+        return publisher
     return JsonLinesPublisher(settings.resolved_state_dir / "notifications.jsonl")

@@ -135,7 +135,7 @@ def outbox_flush(**options: Any) -> None:
 
         with open_backends(settings_from(shared).backends) as opened:
             before = opened.backends.outbox.pending()
-            pending = opened.flush_outbox()
+            pending = opened.flush_outbox(strict=True)
         click.echo(json.dumps({"delivered": before - pending, "notifications_pending": pending}))
         return 1 if pending else 0
 

@@ -120,7 +120,7 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
             raise click.UsageError(f"--{flag.replace('_', '-')} does not apply to watch, "
                                    f"which stores each distinct snapshot once by design")
     targets = _targets(datasets, options)
-    settings = settings_from(shared)
+    settings = settings_from(shared, watching=True)
     sys.exit(_run(targets, settings, options))
 
 
@@ -128,6 +128,7 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
     import threading
 
     from . import keys
+    from .backends import check_publisher
     from .metrics import MetricsServer, WatchMetrics
     from .watch import run_watch
 
@@ -144,6 +145,7 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
     server = None
     try:
         keys.check_prefix(settings.backends.prefix)
+        check_publisher(settings.backends)  # a Kafka setting refused: exit 2, not retries
         for target in targets:
             keys.render(target.dataset.key_template, datetime.now(UTC), target.params)
         if options["metrics_port"] is not None:

@@ -20,7 +20,10 @@ from .errors import ConfigurationError
 from .secrets import redact, register_environment_secrets, register_secret
 from .settings import (
     DEFAULT_API_BASE_URL,
+    DEFAULT_CLAIM_LEASE_SECONDS,
     DEFAULT_KAFKA_TOPIC,
+    ONE_SHOT_KAFKA_TIMEOUT_SECONDS,
+    WATCH_KAFKA_TIMEOUT_SECONDS,
     BackendSettings,
     HttpSettings,
     RunOptions,
@@ -172,17 +175,26 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--kafka-topic", envvar="KAFKA_TOPIC", default=DEFAULT_KAFKA_TOPIC,
                  show_default=True, callback=_topic,
                  help="Topic when the connection string names none."),
-    click.option("--kafka-timeout", type=click.FloatRange(min=0.5, max=600), default=30.0,
-                 show_default=True, callback=_seconds,
-                 help="Seconds to wait for Kafka's acknowledgement before keeping "
-                      "notifications in the outbox."),
+    click.option("--kafka-timeout", type=click.FloatRange(min=0.5, max=600),
+                 envvar="GRIDCOLLECT_KAFKA_TIMEOUT", callback=_seconds,
+                 help="Seconds each delivery waits for Kafka's acknowledgement before "
+                      "keeping notifications in the outbox for a later run.  [default: "
+                      f"{ONE_SHOT_KAFKA_TIMEOUT_SECONDS:g}; watch: "
+                      f"{WATCH_KAFKA_TIMEOUT_SECONDS:g}]"),
+    click.option("--claim-lease", type=click.FloatRange(min=5, max=86_400),
+                 default=DEFAULT_CLAIM_LEASE_SECONDS, show_default=True,
+                 envvar="GRIDCOLLECT_CLAIM_LEASE", callback=_seconds,
+                 help="Seconds a claim on a snapshot stays valid without renewal; renewed "
+                      "while its store is in flight. Other hosts take over a claim whose "
+                      "lease ran out."),
 ]
 
 OPTION_NAMES = ("environment", "force", "skip_hash_check", "log_level", "log_format",
                 "output_dir", "state_dir", "prefix", "api_base_url", "timeout",
                 "max_retries", "max_response_bytes", "insecure", "s3_bucket",
                 "s3_endpoint_url", "aws_profile", "redis_url", "redis_host", "redis_port",
-                "redis_db", "kafka_connection_string", "kafka_topic", "kafka_timeout")
+                "redis_db", "kafka_connection_string", "kafka_topic", "kafka_timeout",
+                "claim_lease")
 
 
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -192,8 +204,9 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def settings_from(options: dict[str, Any]) -> Settings:
-    """The settings object for the parsed shared options."""
+def settings_from(options: dict[str, Any], *, watching: bool = False) -> Settings:
+    """The settings object for the parsed shared options; ``watching`` for ``watch``,
+    which waits longer for Kafka than a one-shot run."""
     register_environment_secrets()
     redis_url = options["redis_url"]
     if redis_url is None and any(
@@ -219,7 +232,8 @@ def settings_from(options: dict[str, Any]) -> Settings:
             redis_url=redis_url,
             kafka_connection_string=options["kafka_connection_string"],
             kafka_topic=options["kafka_topic"],
-            kafka_timeout_seconds=options["kafka_timeout"],
+            kafka_timeout_seconds=_kafka_timeout(options["kafka_timeout"], watching),
+            claim_lease_seconds=options["claim_lease"],
         ),
         run=RunOptions(
             environment=options["environment"],
@@ -227,6 +241,12 @@ def settings_from(options: dict[str, Any]) -> Settings:
             skip_hash_check=options["skip_hash_check"],
         ),
     )
+
+
+def _kafka_timeout(given: float | None, watching: bool) -> float:
+    if given is not None:
+        return given
+    return WATCH_KAFKA_TIMEOUT_SECONDS if watching else ONE_SHOT_KAFKA_TIMEOUT_SECONDS
 
 
 STORE_OPTION_NAMES = ("log_level", "log_format", "output_dir", "prefix", "s3_bucket",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from .notifiers import Notification
 from .notifiers.outbox import Outbox
 from .owner import is_dead, this_owner
 from .registries import AlreadyRegistered, Busy, Claimed, ClaimOutcome, Registry
+from .registries.lease import LeaseKeeper
 from .settings import RunOptions
 from .stores import Store
 from .validation import InvalidValue
@@ -34,6 +36,9 @@ from .validation import InvalidValue
 log = logging.getLogger(__name__)
 
 MAX_KEY_VARIANTS = 50
+# Pauses between reads of a key that a create-only write found taken but that does not
+# read back yet (about 3 s in all).
+EXISTING_READ_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +180,8 @@ class Pipeline:
             token, adopt_key = claim.token, claim.abandoned_key
         body, raw_size = _packed(dataset, snapshot)
         try:
-            stored = self._store(snapshot, adopt_key or key, body)
+            with LeaseKeeper(registry, name, token, self.lease_seconds):
+                stored = self._store(snapshot, adopt_key or key, body)
         except StoreError as exc:
             if token is not None:
                 registry.release(name, token=token)
@@ -284,8 +290,8 @@ class Pipeline:
             try:
                 return store.put(candidate, body, sha256=snapshot.sha256, overwrite=False)
             except KeyConflict:
-                existing = store.get(candidate)
-                if existing is None or self._digest_of(existing) != snapshot.sha256:
+                existing = self._existing(candidate)
+                if self._digest_of(existing) != snapshot.sha256:
                     log.warning("%s holds another snapshot; trying the next key", candidate)
                     continue
                 if self.options.force:
@@ -293,6 +299,23 @@ class Pipeline:
                 log.info("%s already holds this snapshot; adopting it", candidate)
                 return StoredObject(candidate, store.location(candidate), len(existing))
         raise StoreError(f"{MAX_KEY_VARIANTS} keys derived from {key} are all taken")
+
+    def _existing(self, key: str) -> bytes:
+        """The object a create-only write found at ``key``.
+
+        A key that exists but does not read back yet (a write still settling, on S3)
+        is waited for, briefly: taking it for another snapshot would store this one
+        twice. Still unreadable, the store fails and the claim is released for a retry.
+        """
+        store = self.backends.store
+        for pause in (*EXISTING_READ_PAUSES, None):
+            body = store.get(key)
+            if body is not None:
+                return body
+            if pause is not None:
+                time.sleep(pause)
+        raise StoreError(f"{store.location(key)} exists but cannot be read back yet; "
+                         "not writing this snapshot under another key")
 
     def _digest_of(self, stored_body: bytes) -> str | None:
         envelope = _envelope_of(stored_body)

@@ -13,6 +13,15 @@ MAX_PROCESSES = 16
 DEFAULT_API_BASE_URL = "https://public-api.misoenergy.org/api"
 DEFAULT_KAFKA_TOPIC = "gridcollect.objects"
 
+# How long a delivery waits for Kafka's acknowledgement before leaving the notification
+# in the outbox: a one-shot run (cron) should end soon, the next run delivers; a watch
+# has nothing better to do than wait out a short broker hiccup.
+ONE_SHOT_KAFKA_TIMEOUT_SECONDS = 5.0
+WATCH_KAFKA_TIMEOUT_SECONDS = 30.0
+# A claim's lease: how long other hosts wait before judging its worker dead. It is
+# renewed while a store is in flight, so it need not cover a slow store.
+DEFAULT_CLAIM_LEASE_SECONDS = 120.0
+
 
 @dataclass(frozen=True, slots=True)
 class HttpSettings:
@@ -40,8 +49,8 @@ class BackendSettings:
     redis_url: str | None = None
     kafka_connection_string: str | None = None
     kafka_topic: str = DEFAULT_KAFKA_TOPIC
-    kafka_timeout_seconds: float = 30.0
-    claim_lease_seconds: float = 120.0
+    kafka_timeout_seconds: float = ONE_SHOT_KAFKA_TIMEOUT_SECONDS
+    claim_lease_seconds: float = DEFAULT_CLAIM_LEASE_SECONDS
 
     @property
     def resolved_state_dir(self) -> Path:

@@ -72,3 +72,28 @@ def test_jsonl_publisher_appends_one_line_per_notification(tmp_path):
     JsonLinesPublisher(path).publish([note(1), note(2)])
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [line["urn"] for line in lines] == ["urn:x:1", "urn:x:2"]
+
+
+def test_an_outbox_only_delivers_what_was_queued_for_its_destination(tmp_path):
+    """A notification queued for Kafka waits there when the outbox is opened for a file."""
+    Outbox(tmp_path / "o.db", destination="kafka:b:9092/t").enqueue(note(1))
+    local, publisher = Outbox(tmp_path / "o.db", destination="jsonl:/n.jsonl"), Switchable()
+    publisher.up = True
+    assert local.flush(publisher) == 0 and publisher.delivered == []
+    assert local.elsewhere() == {"kafka:b:9092/t": 1} and local.pending() == 1
+    kafka = Outbox(tmp_path / "o.db", destination="kafka:b:9092/t")
+    assert kafka.elsewhere() == {} and kafka.flush(publisher) == 1
+
+
+def test_an_outbox_of_an_older_release_is_upgraded_and_its_rows_go_anywhere(tmp_path):
+    """Rows written before destinations were recorded are unknown: any publisher takes them."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "o.db") as db:
+        db.execute("CREATE TABLE outbox (urn TEXT PRIMARY KEY, body BLOB NOT NULL,"
+                   " enqueued_at REAL NOT NULL)")
+        db.execute("INSERT INTO outbox VALUES (?, ?, 1.0)", ("urn:x:1", note(1).to_json()))
+    outbox, publisher = Outbox(tmp_path / "o.db", destination="jsonl:/n.jsonl"), Switchable()
+    publisher.up = True
+    assert outbox.elsewhere() == {}
+    assert outbox.flush(publisher) == 1 and [n.urn for n in publisher.delivered] == ["urn:x:1"]

@@ -230,3 +230,26 @@ def test_open_claims_are_indexed_until_registered_or_released(redis_db):
     registry.register(NAME, entry, ttl_seconds=DAY, token=first.token)
     registry.release(other, token=pending[other].token)
     assert registry.pending_claims(prefix) == []
+
+
+def test_renewing_a_claim_pushes_its_lease_out_and_keeps_its_retention(registry, redis_db):
+    """A renewed claim outlives its first lease; its retention TTL and index entry follow."""
+    claim = registry.claim(NAME, key="k1", lease_seconds=0.3, ttl_seconds=DAY)
+    assert registry.renew(NAME, token=claim.token, lease_seconds=60) is True
+    time.sleep(0.45)
+    assert registry.claim(NAME, key="k2", lease_seconds=60, ttl_seconds=DAY) == Busy("k1")
+    client = redis_db.client()
+    assert DAY * 1000 - 5000 < client.pttl(NAME) <= DAY * 1000
+    assert [p.expired for p in registry.pending_claims(NAME.rpartition(":")[0] + ":")] == [False]
+
+
+def test_renewal_fails_for_a_claim_that_is_not_ours(registry):
+    """A stale token, a claim taken over, or an entry already registered: nothing renewed."""
+    first = registry.claim(NAME, key="k1", lease_seconds=0.2, ttl_seconds=DAY)
+    time.sleep(0.35)
+    second = registry.claim(NAME, key="k2", lease_seconds=60, ttl_seconds=DAY)
+    assert registry.renew(NAME, token=first.token, lease_seconds=60) is False
+    registry.register(NAME, ENTRY, ttl_seconds=DAY, token=second.token)
+    assert registry.renew(NAME, token=second.token, lease_seconds=60) is False
+    assert registry.lookup(NAME) == ENTRY
+    assert registry.renew("hash:test:nothing:here", token="x", lease_seconds=60) is False

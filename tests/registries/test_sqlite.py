@@ -121,3 +121,41 @@ def test_many_threads_opening_a_new_registry_at_once_all_succeed(tmp_path):
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
+
+
+def test_renewing_a_claim_pushes_its_lease_out(tmp_path):
+    """A renewed claim is still busy after its first lease would have run out."""
+    clock = Clock()
+    registry = SqliteRegistry(tmp_path / "r.db", clock=clock)
+    claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    clock.now += 50
+    assert registry.renew("h", token=claim.token, lease_seconds=60) is True
+    clock.now += 50
+    assert registry.claim("h", key="k2", lease_seconds=60, ttl_seconds=600) == Busy("k")
+    assert [p.expired for p in registry.pending_claims("h")] == [False]
+
+
+def test_renewal_fails_for_a_claim_that_is_not_ours(tmp_path):
+    """A stale token, a claim taken over, or a registered entry: nothing renewed."""
+    clock = Clock()
+    registry = SqliteRegistry(tmp_path / "r.db", clock=clock)
+    first = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    clock.now += 61
+    second = registry.claim("h", key="k2", lease_seconds=60, ttl_seconds=600)
+    assert registry.renew("h", token=first.token, lease_seconds=60) is False
+    registry.register("h", ENTRY, ttl_seconds=600, token=second.token)
+    assert registry.renew("h", token=second.token, lease_seconds=60) is False
+    assert registry.lookup("h") == ENTRY
+
+
+def test_renewal_works_from_another_thread(tmp_path):
+    """The lease keeper renews from a timer thread, not the thread that opened the file."""
+    registry = SqliteRegistry(tmp_path / "r.db")
+    claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(registry.renew("h", token=claim.token, lease_seconds=90))
+    )
+    worker.start()
+    worker.join()
+    assert results == [True]

@@ -175,3 +175,38 @@ def test_describe_names_bucket_and_endpoint(s3_server, s3_bucket):
     """describe() is the bucket URL plus the endpoint in use."""
     store = S3Store(s3_bucket, endpoint_url=s3_server.endpoint_url)
     assert store.describe() == f"s3://{s3_bucket} at {s3_server.endpoint_url}"
+
+
+def test_a_409_conflicting_write_is_retried_on_the_same_key(s3_server, s3_bucket,
+                                                            s3_throttling_proxy):
+    """409 ConditionalRequestConflict is no key conflict: the same key is written again."""
+    proxy = s3_throttling_proxy([409, 409])
+    store = S3Store(s3_bucket, endpoint_url=proxy.endpoint_url, sleep=lambda _s: None)
+    stored = store.put(KEY, BODY, sha256=SHA, overwrite=False)
+    assert stored.key == KEY
+    assert [outcome for _method, _path, outcome in proxy.seen] == [409, 409, 200]
+    assert S3Store(s3_bucket, endpoint_url=s3_server.endpoint_url).get(KEY) == BODY
+
+
+def test_a_409_that_outlasts_the_retries_fails_the_write_but_claims_no_conflict(
+    s3_bucket, s3_throttling_proxy
+):
+    """Still conflicting after every attempt: a store failure, never a KeyConflict."""
+    proxy = s3_throttling_proxy([409] * 20)
+    pauses: list[float] = []
+    store = S3Store(s3_bucket, endpoint_url=proxy.endpoint_url, sleep=pauses.append)
+    with pytest.raises(StoreError) as caught:
+        store.put(KEY, BODY, sha256=SHA, overwrite=False)
+    assert not isinstance(caught.value, KeyConflict)
+    assert "409 ConditionalRequestConflict" in str(caught.value) and KEY in str(caught.value)
+    assert len(proxy.seen) == len(pauses) + 1 == 6
+    assert 0 < max(pauses) <= 2.0
+
+
+def test_a_412_is_a_key_conflict_without_retries(s3_bucket, s3_throttling_proxy):
+    """412 PreconditionFailed means the key is taken: reported at once, not retried."""
+    proxy = s3_throttling_proxy([412])
+    store = S3Store(s3_bucket, endpoint_url=proxy.endpoint_url, sleep=lambda _s: None)
+    with pytest.raises(KeyConflict):
+        store.put(KEY, BODY, sha256=SHA, overwrite=False)
+    assert len(proxy.seen) == 1

@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 _THROTTLE_BODIES = {
+    409: "ConditionalRequestConflict",
+    412: "PreconditionFailed",
     503: "SlowDown",
     429: "ThrottlingException",
     500: "InternalError",
@@ -64,14 +66,17 @@ class ThrottlingProxy:
     """An HTTP proxy in front of S3 that fails its first requests, then forwards the rest.
 
     ``failures`` lists what the first requests get, one entry each: an HTTP status (503
-    SlowDown, 429 throttling, 500) with an S3 error body, ``"reset"`` to drop the
-    connection unanswered, or ``"slow"`` to forward it after ``SLOW_SECONDS``. ``seen``
+    SlowDown, 429 throttling, 500, 409 ConditionalRequestConflict, 412 PreconditionFailed)
+    with an S3 error body, ``"reset"`` to drop the connection unanswered, ``"slow"`` to
+    forward it after ``SLOW_SECONDS``, or ``None`` to forward it as it is. ``seen``
     records ``(method, path, outcome)`` of every request.
     """
 
     SLOW_SECONDS = 1.0
 
-    def __init__(self, upstream: tuple[str, int], failures: Sequence[int | str]) -> None:
+    def __init__(
+        self, upstream: tuple[str, int], failures: Sequence[int | str | None]
+    ) -> None:
         self.upstream = upstream
         self.failures = list(failures)
         self.seen: list[tuple[str, str, int | str]] = []
@@ -318,11 +323,11 @@ def s3_bucket(s3_server: S3Server) -> str:
 @pytest.fixture
 def s3_throttling_proxy(
     s3_server: S3Server,
-) -> Iterator[Callable[[Sequence[int | str]], ThrottlingProxy]]:
+) -> Iterator[Callable[[Sequence[int | str | None]], ThrottlingProxy]]:
     """Factory: a proxy to the S3 server that fails its first requests as listed."""
     proxies: list[ThrottlingProxy] = []
 
-    def start(failures: Sequence[int | str]) -> ThrottlingProxy:
+    def start(failures: Sequence[int | str | None]) -> ThrottlingProxy:
         proxy = ThrottlingProxy((s3_server.host, s3_server.port), failures)
         proxies.append(proxy)
         return proxy

@@ -34,7 +34,13 @@ class Notification:
 
 
 class Publisher(Protocol):
-    """Delivers notifications and returns only once the destination acknowledged them."""
+    """Delivers notifications and returns only once the destination acknowledged them.
+
+    ``destination`` names where, without secrets (``kafka:host:port/topic``,
+    ``jsonl:/path``): the outbox binds each notification to it.
+    """
+
+    destination: str
 
     def publish(self, notifications: Sequence[Notification]) -> None: ...
 

@@ -16,6 +16,7 @@ class JsonLinesPublisher:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.destination = f"jsonl:{path.absolute()}"
 
     def connect(self) -> None:
         """Nothing to connect to: the file is opened for each delivery."""

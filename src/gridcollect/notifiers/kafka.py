@@ -194,6 +194,11 @@ def _sasl_file(path: str | None, fail: Any) -> tuple[str | None, str | None]:
     return username or None, password or None
 
 
+# Producer settings librdkafka has accepted in this process: checked once each.
+_ACCEPTED: set[tuple[KafkaConfig, float]] = set()
+_ACCEPTED_LOCK = threading.Lock()
+
+
 class KafkaPublisher:
     """Publishes notifications and returns only when the broker acknowledged every one."""
 
@@ -207,6 +212,8 @@ class KafkaPublisher:
         self._kafka = confluent_kafka
         self.config = config
         self.delivery_timeout_seconds = delivery_timeout_seconds
+        # Brokers and topic: what decides where a message lands (credentials do not).
+        self.destination = f"kafka:{','.join(config.bootstrap_servers)}/{config.topic}"
         self._producer_settings = {
             **config.producer_config(),
             # A message not acknowledged in time fails in its delivery report, so one
@@ -257,6 +264,24 @@ class KafkaPublisher:
                     f"within {self.delivery_timeout_seconds:g}s: {reason}"
                 )
 
+    def check(self) -> None:
+        """Raise :class:`ConfigurationError` unless librdkafka accepts these settings
+        (a CA file that cannot be read, say), before a run fetches or stores anything.
+
+        The trial producer knows no broker, so nothing connects; each configuration is
+        tried once per process, since a burst opens one publisher per worker.
+        """
+        identity = (self.config, self.delivery_timeout_seconds)
+        with _ACCEPTED_LOCK:
+            if identity in _ACCEPTED:
+                return
+        trial = {key: value for key, value in self._producer_settings.items()
+                 if key not in ("bootstrap.servers", "error_cb")}
+        trial["logger"] = _DebugOnly(logging.getLogger("gridcollect.librdkafka"))
+        self._new_producer(trial)  # dropped at once: it never had a broker to talk to
+        with _ACCEPTED_LOCK:
+            _ACCEPTED.add(identity)
+
     def connect(self) -> None:
         """Create the producer now: an idempotent one needs about half a second to get
         its producer id before its first message goes out, time a run can spend on its
@@ -277,14 +302,17 @@ class KafkaPublisher:
 
     def _producer_or_new(self) -> Any:
         if self._producer is None:
-            try:
-                self._producer = self._kafka.Producer(self._producer_settings)
-            except self._kafka.KafkaException as exc:
-                raise ConfigurationError(
-                    f"cannot configure Kafka producer for {self.config.masked()}: "
-                    f"{scrub(str(exc), self.config.password)}"
-                ) from None
+            self._producer = self._new_producer(self._producer_settings)
         return self._producer
+
+    def _new_producer(self, settings: dict[str, Any]) -> Any:
+        try:
+            return self._kafka.Producer(settings)
+        except (self._kafka.KafkaException, ValueError, TypeError) as exc:
+            reason = " ".join(scrub(_reason(exc), self.config.password).split())
+            raise ConfigurationError(
+                f"Kafka at {self.config.masked()} refuses this configuration: {reason}"
+            ) from None
 
     def _produce(self, producer: Any, notification: Notification, on_delivery: Any) -> None:
         for _ in range(100):  # a full local queue drains as the broker acks; bounded

@@ -1,4 +1,10 @@
-"""The durable outbox: notifications wait here until a publisher acknowledges them."""
+"""The durable outbox: notifications wait here until a publisher acknowledges them.
+
+Each notification remembers where it was meant to go (its *destination*, such as
+``kafka:broker:9092/topic`` or ``jsonl:/state/notifications.jsonl``), so a run set up
+for another destination never delivers it to the wrong place. Rows written before
+destinations were recorded carry ``""``: unknown, deliverable anywhere.
+"""
 
 from __future__ import annotations
 
@@ -13,46 +19,69 @@ from . import Notification, Publisher
 
 log = logging.getLogger(__name__)
 
+ANY_DESTINATION = ""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     urn TEXT PRIMARY KEY,
     body BLOB NOT NULL,
-    enqueued_at REAL NOT NULL
+    enqueued_at REAL NOT NULL,
+    destination TEXT NOT NULL DEFAULT ''
 )
 """
 
 
 class Outbox:
-    """A queue in ``<state-dir>/outbox.sqlite3``, keyed by URN so a repeat replaces itself."""
+    """A queue in ``<state-dir>/outbox.sqlite3``, keyed by URN so a repeat replaces itself.
 
-    def __init__(self, path: Path) -> None:
+    ``destination`` names where this run's publisher delivers: notifications enqueued
+    here are bound to it, and :meth:`flush` delivers only those (and unbound ones).
+    """
+
+    def __init__(self, path: Path, *, destination: str = ANY_DESTINATION) -> None:
         self.path = path
+        self.destination = destination
         self._db = open_state_db(path, _SCHEMA, what="outbox")
+        _add_destination_column(self._db, path)
 
     def enqueue(self, notification: Notification) -> None:
         """Persist a notification before anything tries to deliver it."""
         try:
             self._db.execute(
-                "INSERT OR REPLACE INTO outbox (urn, body, enqueued_at) VALUES (?, ?, ?)",
-                (notification.urn, notification.to_json(), time.time()),
+                "INSERT OR REPLACE INTO outbox (urn, body, enqueued_at, destination)"
+                " VALUES (?, ?, ?, ?)",
+                (notification.urn, notification.to_json(), time.time(), self.destination),
             )
         except sqlite3.Error as exc:
             raise BackendUnavailable(f"cannot write outbox {self.path}: {exc}") from None
 
     def pending(self) -> int:
-        """How many notifications still wait for delivery."""
+        """How many notifications still wait for delivery, wherever they are meant to go."""
         (count,) = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
         return int(count)
 
+    def elsewhere(self) -> dict[str, int]:
+        """Waiting notifications meant for another destination than ours, counted by it."""
+        if self.destination == ANY_DESTINATION:
+            return {}
+        rows = self._db.execute(
+            "SELECT destination, COUNT(*) FROM outbox WHERE destination NOT IN ('', ?)"
+            " GROUP BY destination ORDER BY destination", (self.destination,)
+        ).fetchall()
+        return {str(destination): int(count) for destination, count in rows}
+
     def flush(self, publisher: Publisher, *, batch_size: int = 500) -> int:
-        """Deliver what waits, oldest first; return how many were delivered.
+        """Deliver what waits for our destination, oldest first; return how many were
+        delivered. Notifications for other destinations are left alone.
 
         Stops at the first failure and leaves the rest queued: it is retried next time.
         """
         delivered = 0
         while True:
             rows = self._db.execute(
-                "SELECT urn, body FROM outbox ORDER BY enqueued_at, urn LIMIT ?", (batch_size,)
+                "SELECT urn, body FROM outbox WHERE destination IN ('', ?) OR ? = ''"
+                " ORDER BY enqueued_at, urn LIMIT ?",
+                (self.destination, self.destination, batch_size),
             ).fetchall()
             if not rows:
                 return delivered
@@ -69,3 +98,15 @@ class Outbox:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _add_destination_column(db: sqlite3.Connection, path: Path) -> None:
+    """Bring an outbox written by an older release up to date (its rows: unknown)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+    if "destination" in columns:
+        return
+    try:
+        db.execute("ALTER TABLE outbox ADD COLUMN destination TEXT NOT NULL DEFAULT ''")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):  # another process migrated it first
+            raise BackendUnavailable(f"cannot upgrade outbox {path}: {exc}") from None

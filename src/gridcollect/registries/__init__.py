@@ -92,6 +92,14 @@ class Registry(Protocol):
         """Drop our claim after a failed store, so the digest can be retried at once."""
         ...
 
+    def renew(self, name: str, *, token: str, lease_seconds: float) -> bool:
+        """Extend our claim's lease to ``lease_seconds`` from now, while its store is
+        still in flight; ``False`` when the claim is no longer ours (taken over, gone).
+
+        Safe to call from another thread than the one that opened the registry.
+        """
+        ...
+
     def lookup(self, name: str) -> RegistryEntry | None:
         """The registered entry for ``name``, if any (claims are not entries)."""
         ...

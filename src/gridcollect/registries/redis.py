@@ -75,6 +75,28 @@ end
 return 0
 """
 
+# KEYS[1] registry key, KEYS[2] index of open claims; ARGV: token, lease seconds.
+# Moves the lease of a claim carrying that token to now + lease (server time), keeping
+# the value's retention TTL; replies 1, or 0 when the claim is not that token's.
+_RENEW = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local ok, cur = pcall(cjson.decode, raw)
+if not (ok and type(cur) == 'table' and cur.state == 'claimed' and cur.token == ARGV[1]) then
+  return 0
+end
+local t = redis.call('TIME')
+cur.lease_until = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], cjson.encode(cur), 'PX', ttl)
+else
+  redis.call('SET', KEYS[1], cjson.encode(cur))
+end
+redis.call('ZADD', KEYS[2], cur.lease_until, KEYS[1])
+return 1
+"""
+
 
 class RedisRegistry:
     """Registry shared by every worker that uses the same Redis database."""
@@ -161,6 +183,12 @@ class RedisRegistry:
 
     def release(self, name: str, *, token: str) -> None:
         self._call("release", self._release, keys=[name, claim_index(name)], args=[token])
+
+    def renew(self, name: str, *, token: str, lease_seconds: float) -> bool:
+        script = self._client.register_script(_RENEW)  # redis-py clients are thread-safe
+        reply = self._call("renew", script, keys=[name, claim_index(name)],
+                           args=[token, str(float(lease_seconds))])
+        return int(reply) == 1
 
     def pending_claims(self, prefix: str, *, limit: int = 1000) -> list[PendingClaim]:
         index = claim_index(prefix + "-")

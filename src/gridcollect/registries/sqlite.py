@@ -98,6 +98,26 @@ class SqliteRegistry:
                 (name, token),
             )
 
+    def renew(self, name: str, *, token: str, lease_seconds: float) -> bool:
+        # Called from a timer thread, which may not use the opener's connection: a short
+        # connection of its own (renewals come a third of a lease apart).
+        now = self._clock()
+        try:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                changed = db.execute(
+                    "UPDATE digests SET lease_until = ? WHERE name = ? AND state = 'claimed'"
+                    " AND token = ? AND expires_at > ?",
+                    (now + lease_seconds, name, token, now),
+                ).rowcount
+                db.execute("COMMIT")
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise BackendUnavailable(f"registry {self.path} failed: {exc}") from None
+        return changed == 1
+
     def lookup(self, name: str) -> RegistryEntry | None:
         with self._transaction() as db:
             row = self._live_row(db, name, self._clock())

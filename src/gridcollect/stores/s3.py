@@ -8,7 +8,9 @@ botocore's "standard" retry mode with jittered exponential backoff.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import BackendUnavailable, ConfigurationError, KeyConflict, StoreError
@@ -19,6 +21,11 @@ DEFAULT_MAX_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 60.0
 MAX_POOL_CONNECTIONS = 64  # as many as a burst has workers (gridcollect.burst)
+# 409 ConditionalRequestConflict: another conditional write to the key is in flight (our
+# own earlier attempt, say). S3 says retry: the same key, after a pause that grows.
+CONFLICT_ATTEMPTS = 6
+CONFLICT_BACKOFF_SECONDS = 0.25
+CONFLICT_BACKOFF_MAX_SECONDS = 2.0
 
 # Answers that mean the bucket itself is unusable, not this one object.
 _BUCKET_PROBLEMS = {
@@ -43,8 +50,10 @@ class S3Store:
         profile: str | None = None,
         client: Any = None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.bucket = bucket
+        self._sleep = sleep
         self._profile = profile
         try:
             import botocore.exceptions as botocore_errors
@@ -82,24 +91,40 @@ class S3Store:
             raise ConfigurationError(f"cannot use S3 endpoint {where!r}: {exc}") from None
 
     def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool) -> StoredObject:
-        """Write ``body`` at ``key``; create-only (``If-None-Match: *``) unless ``overwrite``."""
+        """Write ``body`` at ``key``; create-only (``If-None-Match: *``) unless ``overwrite``.
+
+        Raises :class:`KeyConflict` only when the key holds an object (412). A 409, a
+        concurrent conditional write to the key still in flight, is retried on the same
+        key: the object it writes is not readable yet, so it must not pass for another.
+        """
         extra = {} if overwrite else {"IfNoneMatch": "*"}
-        try:
-            response = self._client.put_object(
-                Bucket=self.bucket,
-                Key=key,
-                Body=body,
-                ContentType="application/json",
-                ContentEncoding="gzip",
-                Metadata={"sha256": sha256},
-                **extra,
-            )
-        except self._errors.ClientError as exc:
-            if _is_conflict(exc):
-                raise KeyConflict(f"{self.location(key)} already exists") from None
-            raise self._failure("write", key, exc) from None
-        except self._errors.BotoCoreError as exc:
-            raise self._failure("write", key, exc) from None
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                response = self._client.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=body,
+                    ContentType="application/json",
+                    ContentEncoding="gzip",
+                    Metadata={"sha256": sha256},
+                    **extra,
+                )
+                break
+            except self._errors.ClientError as exc:
+                if _is_taken(exc):
+                    raise KeyConflict(f"{self.location(key)} already exists") from None
+                if not _is_busy(exc):
+                    raise self._failure("write", key, exc) from None
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise StoreError(
+                        f"S3 write of {self.location(key)} failed: another write to it was "
+                        f"still in flight after {attempt} attempts (409 "
+                        "ConditionalRequestConflict)"
+                    ) from None
+            except self._errors.BotoCoreError as exc:
+                raise self._failure("write", key, exc) from None
+            pause = min(CONFLICT_BACKOFF_MAX_SECONDS, CONFLICT_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            self._sleep(pause * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not secrets
         etag = response.get("ETag")
         return StoredObject(
             key=key,
@@ -182,10 +207,14 @@ class S3Unavailable(BackendUnavailable, StoreError):
     """Both: the pipeline may treat it as an outage, callers of a Store as a store failure."""
 
 
-def _is_conflict(exc: Any) -> bool:
-    # 412: the key exists. 409: a concurrent conditional write to it is in flight.
-    codes = ("PreconditionFailed", "ConditionalRequestConflict")
-    return _code(exc) in codes or _status(exc) in (409, 412)
+def _is_taken(exc: Any) -> bool:
+    """412: the key holds an object already."""
+    return _code(exc) == "PreconditionFailed" or _status(exc) == 412
+
+
+def _is_busy(exc: Any) -> bool:
+    """409: a concurrent conditional write to the key is in flight; S3 says retry."""
+    return _code(exc) == "ConditionalRequestConflict" or _status(exc) == 409
 
 
 def _code(exc: Any) -> str:
