@@ -114,7 +114,8 @@ class SqliteRegistry:
         ).fetchall()
         return [
             PendingClaim(row["name"], row["key"], row["owner"] or "", row["token"] or "",
-                         expired=row["lease_until"] is None or row["lease_until"] <= now)
+                         expired=row["lease_until"] is None or row["lease_until"] <= now,
+                         expired_seconds=max(0.0, now - (row["lease_until"] or 0.0)))
             for row in rows
         ]
 
