@@ -60,8 +60,11 @@ def scrub(text: str, *secrets: str | None) -> str:
 
 # The password runs to the *last* ``@`` before white space (as in :func:`split_userinfo`):
 # a password may hold ``/``, ``:``, ``?``, ``#`` or ``@``, and masking too much is harmless.
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)\S+@")
-_SHORT_FORM_PASSWORD = re.compile(r"(?P<head>(?<![/\w])[\w.-]+:)(?!//)\S+@(?=[\w.-]+:\d)")
+# Bounded, so that a long run of text without spaces costs linear time.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)\S{1,512}@")
+_SHORT_FORM_PASSWORD = re.compile(
+    r"(?P<head>(?<![/\w])[\w.-]+:)(?!//)\S{1,512}@(?=[\w.-]+:\d)"
+)
 _secrets: set[str] = set()
 
 
