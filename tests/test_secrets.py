@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from gridcollect.secrets import mask_url, redact
+from gridcollect.secrets import mask_url, redact, register_secret
 
 from .e2e.cli import run_cli
 
@@ -62,3 +64,11 @@ def test_redact_masks_a_password_up_to_the_last_at_sign(text, hidden):
 def test_mask_url_keeps_the_user_and_the_host():
     """Only the password goes: the user and where it points stay readable."""
     assert mask_url(f"redis://user:{PASSWORD}@127.0.0.1:1/0") == "redis://user:***@127.0.0.1:1/0"
+
+
+def test_a_registered_secret_is_found_in_text_already_encoded_as_json():
+    """Summaries are redacted after json.dumps: the escaped form of a secret is masked too."""
+    secret = 'summary"pass\\word'
+    register_secret(secret)
+    encoded = json.dumps({"errors": [f"store failed: login {secret} refused"]})
+    assert json.loads(redact(encoded)) == {"errors": ["store failed: login *** refused"]}
