@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import click
 
@@ -54,6 +54,7 @@ def _check_userinfo(value: str) -> None:
     """
     password = password_of(value)
     register_secret(password)
+    register_secret(unquote(password or ""))  # as clients send it
     if password is not None and any(c in password for c in "/?#\\"):
         raise click.BadParameter(
             f"{_shown(value)}: percent-encode '/', '?', '#' and '\\' in the password "
