@@ -3,7 +3,6 @@
 import gzip
 import json
 import os
-import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -15,8 +14,9 @@ from gridcollect.errors import KeyConflict, StoreError
 from gridcollect.http import Fetcher
 from gridcollect.model import Slot
 from gridcollect.notifiers.outbox import Outbox
+from gridcollect.owner import owner_of
 from gridcollect.pipeline import Backends, Pipeline
-from gridcollect.registries import Claimed
+from gridcollect.registries import ABANDONED_AFTER_SECONDS, Claimed
 from gridcollect.registries.sqlite import SqliteRegistry
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import HttpSettings, RunOptions
@@ -182,7 +182,7 @@ def test_claim_of_a_dead_local_worker_is_taken_over_at_once(env):
     dead.wait()
     name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
     env.backends.registry.claim(name, key=KEY, lease_seconds=3600, ttl_seconds=7200,
-                                owner=f"{socket.gethostname()}:{dead.pid}")
+                                owner=owner_of(dead.pid))
     pipeline = env()
     assert pipeline.collect(SLOT) == KEY and pipeline.report.collected == 1
 
@@ -193,20 +193,45 @@ def test_claim_of_a_live_worker_is_left_alone(env):
     """While the holder lives (and its lease runs), the snapshot is not stored twice."""
     name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
     env.backends.registry.claim(name, key=KEY, lease_seconds=3600, ttl_seconds=7200,
-                                owner=f"{socket.gethostname()}:{os.getppid()}")
+                                owner=owner_of(os.getppid()))
     pipeline = env()
     assert pipeline.collect(SLOT) is None and pipeline.report.skipped_duplicate == 1
 
 
-def test_recovery_drops_an_expired_claim_whose_object_was_never_written(env):
-    """A dead worker's claim with no object is released, so the snapshot can be stored."""
+def test_recovery_drops_the_claim_of_a_dead_worker_whose_object_was_never_written(env):
+    """A provably dead worker's claim with no object is released, so the snapshot can be
+    stored under a new key at once."""
     name = registry_key("dev", "toy_feed", sha256_of({"value": 9}))
-    env.backends.registry.claim(name, key="sourcing/toy_feed/none.json.gz", lease_seconds=-1,
-                                ttl_seconds=600, owner="elsewhere:1")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    env.backends.registry.claim(name, key="sourcing/toy_feed/none.json.gz", lease_seconds=600,
+                                ttl_seconds=600, owner=owner_of(dead.pid))
     pipeline = env()
     assert pipeline.recover_abandoned() == 0
     assert env.backends.registry.pending_claims("hash:dev:toy_feed:") == []
     assert env.backends.outbox.pending() == 0
+
+
+def test_recovery_keeps_an_expired_claim_of_a_worker_not_known_dead(env):
+    """A claim on another host whose lease just ran out may still be storing: it is kept
+    (expired, with its key), not released."""
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 9}))
+    env.backends.registry.claim(name, key="sourcing/toy_feed/none.json.gz", lease_seconds=-1,
+                                ttl_seconds=600, owner="elsewhere:1")
+    assert env().recover_abandoned() == 0
+    [pending] = env.backends.registry.pending_claims("hash:dev:toy_feed:")
+    assert (pending.owner, pending.key, pending.expired) == (
+        "elsewhere:1", "sourcing/toy_feed/none.json.gz", True)
+
+
+def test_recovery_drops_a_claim_expired_for_longer_than_any_store_takes(env):
+    """After ABANDONED_AFTER_SECONDS without an object, a claim from anywhere is released."""
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 9}))
+    env.backends.registry.claim(name, key="sourcing/toy_feed/none.json.gz",
+                                lease_seconds=-ABANDONED_AFTER_SECONDS - 60,
+                                ttl_seconds=600, owner="elsewhere:1")
+    assert env().recover_abandoned() == 0
+    assert env.backends.registry.pending_claims("hash:dev:toy_feed:") == []
 
 
 def test_recovery_leaves_the_claim_of_a_live_worker_alone(env):

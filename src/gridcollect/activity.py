@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import BackendUnavailable
 from .model import RunReport
+from .secrets import redact
 from .state_db import open_state_db
 from .stores import Store
 
@@ -118,6 +119,8 @@ class ActivityLog:
     ) -> None:
         """Add counts for ``dataset``; ``key`` names the latest object stored, if any."""
         at = at or datetime.now(UTC)
+        # Failure texts come from client libraries and may quote a URL with its password.
+        error = _redacted(error)
         row = {
             "dataset": dataset, "stored": stored, "duplicates": duplicates,
             "failures": failures, "key": key, "location": location,
@@ -187,8 +190,12 @@ def _activity(row: sqlite3.Row) -> DatasetActivity:
         dataset=row["dataset"], stored=row["stored"], duplicates=row["duplicates"],
         failures=row["failures"], last_key=row["last_key"], last_location=row["last_location"],
         last_stored_at=when(row["last_stored_at"]), last_poll_at=when(row["last_poll_at"]),
-        last_error=row["last_error"], last_error_at=when(row["last_error_at"]),
+        last_error=_redacted(row["last_error"]), last_error_at=when(row["last_error_at"]),
     )
+
+
+def _redacted(text: str | None) -> str | None:
+    return None if text is None else redact(text)
 
 
 def format_age(seconds: float | None) -> str:

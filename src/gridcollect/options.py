@@ -12,12 +12,18 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import click
 
 from .errors import ConfigurationError
-from .secrets import redact, register_environment_secrets, register_secret
+from .secrets import (
+    mask_url,
+    password_of,
+    redact,
+    register_environment_secrets,
+    register_secret,
+)
 from .settings import (
     DEFAULT_API_BASE_URL,
     DEFAULT_CLAIM_LEASE_SECONDS,
@@ -36,19 +42,43 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IPV4 = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
 
+def _shown(url: str) -> str:
+    """``url`` as an error message may quote it: its password masked (by the last ``@``)."""
+    return repr(redact(mask_url(url)))
+
+
+def _check_userinfo(value: str) -> None:
+    """Register the URL's password, and refuse one that URL parsers would split.
+
+    A raw ``/``, ``?`` or ``#`` ends the authority for every URL parser (urllib,
+    redis-py, urllib3), so the rest of such a password would be read as a host, port or
+    path, and reach error messages in pieces no masking recognises; urllib3 cannot parse
+    a raw ``\\`` at all.
+    """
+    password = password_of(value)
+    register_secret(password)
+    register_secret(unquote(password or ""))  # as clients send it
+    if password is not None and any(c in password for c in "/?#\\"):
+        raise click.BadParameter(
+            f"{_shown(value)}: percent-encode '/', '?', '#' and '\\' in the password "
+            "(%2F, %3F, %23, %5C)"
+        )
+
+
 def _check_port(value: str, parts: SplitResult) -> None:
     try:
         parts.port  # noqa: B018 - raises on a malformed or out-of-range port
     except ValueError:
-        raise click.BadParameter(f"{redact(value)!r} has an invalid port") from None
+        raise click.BadParameter(f"{_shown(value)} has an invalid port") from None
 
 
 def _http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    _check_userinfo(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"{redact(value)!r} is not an http(s) URL with a host")
+        raise click.BadParameter(f"{_shown(value)} is not an http(s) URL with a host")
     _check_port(value, parts)
     if parts.password:
         register_secret(parts.password)
@@ -58,16 +88,17 @@ def _http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def _redis_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    _check_userinfo(value)
     parts = urlsplit(value)
     if parts.scheme not in ("redis", "rediss", "unix"):
-        raise click.BadParameter(f"{redact(value)!r} is not a redis://, rediss:// or unix:// URL")
+        raise click.BadParameter(f"{_shown(value)} is not a redis://, rediss:// or unix:// URL")
     _check_port(value, parts)
     if parts.scheme == "unix" and not parts.path:
-        raise click.BadParameter(f"{redact(value)!r} names no socket path")
+        raise click.BadParameter(f"{_shown(value)} names no socket path")
     database = parts.path.strip("/")
     # redis-py quietly falls back to database 0 on a path it cannot read as a number.
     if parts.scheme != "unix" and database and not database.isdigit():
-        raise click.BadParameter(f"{redact(value)!r}: the database must be a number, "
+        raise click.BadParameter(f"{_shown(value)}: the database must be a number, "
                                  "as in redis://host:6379/0")
     if parts.password:
         register_secret(parts.password)

@@ -27,7 +27,14 @@ from .model import Dataset, RegistryEntry, RunReport, Slot, Snapshot, StoredObje
 from .notifiers import Notification
 from .notifiers.outbox import Outbox
 from .owner import is_dead, this_owner
-from .registries import AlreadyRegistered, Busy, Claimed, ClaimOutcome, Registry
+from .registries import (
+    ABANDONED_AFTER_SECONDS,
+    AlreadyRegistered,
+    Busy,
+    Claimed,
+    ClaimOutcome,
+    Registry,
+)
 from .registries.lease import LeaseKeeper
 from .settings import RunOptions
 from .stores import Store
@@ -197,10 +204,17 @@ class Pipeline:
     def recover_abandoned(self) -> int:
         """Finish what dead workers left behind; return how many objects were recovered.
 
-        A claim whose lease ran out (or whose local owner died) and whose object is in the
-        store was interrupted between storing and registering: the object is registered
-        and announced now, even if the source has long moved on. A claim without an object
-        is dropped, so the snapshot can be stored when it is seen again.
+        A claim whose lease ran out (or whose owner is provably dead) and whose object is
+        in the store was interrupted between storing and registering: the object is
+        registered and announced now, even if the source has long moved on.
+
+        A claim without an object is released only when it is provably abandoned: its
+        owner is dead (on this host, PID namespace and boot, see :mod:`.owner`), or its
+        lease ran out more than ``ABANDONED_AFTER_SECONDS`` ago. Any other owner may still
+        be storing (one slow write can outlast a lease), so the claim is left as it is:
+        the next worker to fetch the snapshot takes it over and writes to the same key,
+        where a late write of the owner meets it create-only and adopts it, instead of a
+        second copy under another key.
         """
         if self.options.skip_hash_check:
             return 0
@@ -208,7 +222,15 @@ class Pipeline:
         prefix = registry_key(self.options.environment, self.dataset.dgroup, "")
         recovered = 0
         for pending in registry.pending_claims(prefix):
-            if not (pending.expired or is_dead(pending.owner)):
+            dead = is_dead(pending.owner)
+            if not (pending.expired or dead):
+                continue
+            sha256 = pending.name.rpartition(":")[2]
+            found = self._find_stored(pending.key, sha256)
+            if found is None:
+                if dead or pending.expired_seconds > ABANDONED_AFTER_SECONDS:
+                    # By its token: a claim someone took over since is theirs, and stays.
+                    registry.release(pending.name, token=pending.token)
                 continue
             claim = registry.claim(
                 pending.name, key=pending.key, lease_seconds=self.lease_seconds,
@@ -216,11 +238,6 @@ class Pipeline:
                 supersede=pending.token,
             )
             if not isinstance(claim, Claimed):
-                continue
-            sha256 = pending.name.rpartition(":")[2]
-            found = self._find_stored(pending.key, sha256)
-            if found is None:
-                registry.release(pending.name, token=claim.token)
                 continue
             stored, envelope = found
             snapshot = Snapshot(

@@ -7,6 +7,7 @@ given on the command line never reaches a log line.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -57,15 +58,25 @@ def scrub(text: str, *secrets: str | None) -> str:
     return text
 
 
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s/]+@")
-_SHORT_FORM_PASSWORD = re.compile(r"(?P<head>(?<![/\w])[\w.-]+:)[^@\s:/]+@(?=[\w.-]+:\d)")
+# The password runs to the *last* ``@`` before white space (as in :func:`split_userinfo`):
+# a password may hold ``/``, ``:``, ``?``, ``#`` or ``@``, and masking too much is harmless.
+# Bounded, so that a long run of text without spaces costs linear time.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)\S{1,512}@")
+_SHORT_FORM_PASSWORD = re.compile(
+    r"(?P<head>(?<![/\w])[\w.-]+:)(?!//)\S{1,512}@(?=[\w.-]+:\d)"
+)
 _secrets: set[str] = set()
 
 
 def register_secret(value: str | None) -> None:
-    """Make ``value`` appear as ``***`` in every log line from now on."""
+    """Make ``value`` appear as ``***`` in every log line from now on.
+
+    Its JSON-escaped forms are registered too, for text redacted after it was encoded.
+    """
     if value and len(value) >= 3:
         _secrets.add(value)
+        for ascii_only in (False, True):
+            _secrets.add(json.dumps(value, ensure_ascii=ascii_only)[1:-1])
 
 
 def registered_secrets() -> frozenset[str]:
@@ -79,8 +90,22 @@ def register_environment_secrets() -> None:
         register_secret(os.environ.get(name))
 
 
+def password_of(url: str) -> str | None:
+    """The password of ``url``'s user info (split at the last ``@``), if it has one."""
+    _scheme, sep, rest = url.partition("://")
+    userinfo, _rest = split_userinfo(rest if sep else url)
+    if userinfo is None:
+        return None
+    _user, colon, password = userinfo.partition(":")
+    return password if colon else None
+
+
 def redact(text: str) -> str:
-    """Mask URL passwords, ``user:pass@host`` pairs and every registered secret."""
+    """Mask URL passwords, ``user:pass@host`` pairs and every registered secret.
+
+    Run it on text before it is encoded (JSON, SQL, a repr): a secret holding ``"`` or
+    ``\\`` no longer appears verbatim once escaped.
+    """
     text = _URL_PASSWORD.sub(rf"\g<head>{MASK}@", text)
     text = _SHORT_FORM_PASSWORD.sub(rf"\g<head>{MASK}@", text)
     for secret in sorted(_secrets, key=len, reverse=True):

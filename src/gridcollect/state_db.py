@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 from .errors import BackendUnavailable
@@ -11,11 +14,21 @@ from .errors import BackendUnavailable
 _OPEN_ATTEMPTS = 20
 
 
-def open_state_db(path: Path, schema: str, *, what: str) -> sqlite3.Connection:
+def open_state_db(
+    path: Path, schema: str, *, what: str, holds: str | None = None
+) -> sqlite3.Connection:
     """Open (creating) ``path`` in autocommit mode with WAL and full fsync, and apply
-    ``schema``; failures become one clear :class:`BackendUnavailable` naming ``what``."""
+    ``schema``; failures become one clear :class:`BackendUnavailable` naming ``what``.
+
+    With ``holds`` (a table name) the file is state that must not be lost silently: a
+    new one is created whole (schema included) and put in place atomically, and an
+    existing one that lacks that table (an empty file, another database) is refused
+    rather than quietly started afresh.
+    """
     for attempt in range(_OPEN_ATTEMPTS):
         try:
+            if holds is not None:
+                return _open_kept(path, schema, what=what, holds=holds)
             return _open(path, schema)
         except sqlite3.OperationalError as exc:
             # Switching a brand-new file to WAL needs a moment of exclusive access that
@@ -41,3 +54,41 @@ def _open(path: Path, schema: str) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _open_kept(path: Path, schema: str, *, what: str, holds: str) -> sqlite3.Connection:
+    if not path.exists():
+        _create(path, schema)
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        found = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (holds,)
+        ).fetchone()
+    except BaseException:
+        db.close()
+        raise
+    db.close()
+    if found is None:
+        raise BackendUnavailable(
+            f"{what} file {path} holds no {what} (it is empty or another database): "
+            f"restore it, or remove it to start an empty {what}"
+        )
+    return _open(path, schema)
+
+
+def _create(path: Path, schema: str) -> None:
+    """Make ``path`` a database holding ``schema``, or leave it to whoever made it first.
+
+    Written under a temporary name and linked into place, so no other process ever finds
+    the file half made (empty, which would read as "holds nothing").
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.new")
+    try:
+        _open(temporary, schema).close()
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        for leftover in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{temporary}{leftover}").unlink()

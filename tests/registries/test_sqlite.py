@@ -1,10 +1,14 @@
 """The embedded SQLite registry."""
 
+import sqlite3
 import threading
 
+import pytest
+
+from gridcollect.errors import BackendUnavailable
 from gridcollect.model import RegistryEntry
 from gridcollect.registries import AlreadyRegistered, Busy, Claimed
-from gridcollect.registries.sqlite import SqliteRegistry
+from gridcollect.registries.sqlite import PURGE_BATCH, PURGE_INTERVAL_SECONDS, SqliteRegistry
 
 ENTRY = RegistryEntry(location="file:///x", key="k", size=3, registered_at="2025-01-01T00:00:00")
 
@@ -20,16 +24,16 @@ class Clock:
 def test_first_claim_wins_and_a_live_claim_is_busy(tmp_path):
     """A second claimer during the lease is told the digest is busy."""
     registry = SqliteRegistry(tmp_path / "r.db")
-    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600), Claimed)
+    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=DAY), Claimed)
     assert registry.claim("h", key="k2", lease_seconds=60, ttl_seconds=600) == Busy("k")
 
 
 def test_registered_digest_is_reported_with_its_entry(tmp_path):
     """After register, a claim sees the stored entry."""
     registry = SqliteRegistry(tmp_path / "r.db")
-    claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=DAY)
     registry.register("h", ENTRY, ttl_seconds=600, token=claim.token)
-    again = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    again = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=DAY)
     assert again == AlreadyRegistered(ENTRY)
     assert registry.lookup("h") == ENTRY
 
@@ -57,11 +61,11 @@ def test_entries_expire_after_their_ttl(tmp_path):
 def test_release_drops_only_our_claim(tmp_path):
     """Releasing with a stale token leaves another worker's claim alone."""
     registry = SqliteRegistry(tmp_path / "r.db")
-    claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600)
+    claim = registry.claim("h", key="k", lease_seconds=60, ttl_seconds=DAY)
     registry.release("h", token="someone-else")
-    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600), Busy)
+    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=DAY), Busy)
     registry.release("h", token=claim.token)
-    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600), Claimed)
+    assert isinstance(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=DAY), Claimed)
 
 
 def test_concurrent_claimers_on_separate_connections_get_one_winner(tmp_path):
@@ -74,7 +78,7 @@ def test_concurrent_claimers_on_separate_connections_get_one_winner(tmp_path):
     def worker() -> None:
         registry = SqliteRegistry(path)
         barrier.wait()
-        results.append(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=600))
+        results.append(registry.claim("h", key="k", lease_seconds=60, ttl_seconds=DAY))
         registry.close()
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
@@ -159,3 +163,67 @@ def test_renewal_works_from_another_thread(tmp_path):
     worker.start()
     worker.join()
     assert results == [True]
+
+DAY = 86400.0
+
+
+def rows(path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT COUNT(*) FROM digests").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_expired_rows_are_purged_a_bounded_batch_at_a_time(tmp_path):
+    """Claiming deletes expired rows, at most PURGE_BATCH at once and once per interval."""
+    clock = Clock()
+    path = tmp_path / "r.db"
+    registry = SqliteRegistry(path, clock=clock)
+    registry._db.executemany(
+        "INSERT INTO digests (name, state, key, expires_at) VALUES (?, 'registered', 'k', ?)",
+        [(f"hash:dev:g:{n}", clock.now + 10) for n in range(PURGE_BATCH + 200)],
+    )
+    registry.register("hash:dev:g:kept", ENTRY, ttl_seconds=10_000, token=None)
+    clock.now += 60
+
+    later = SqliteRegistry(path, clock=clock)
+    later.claim("hash:dev:g:new", key="k", lease_seconds=60, ttl_seconds=DAY)
+    assert rows(path) == 200 + 2
+    later.claim("hash:dev:g:other", key="k", lease_seconds=60, ttl_seconds=DAY)
+    assert rows(path) == 200 + 3, "not again within the interval"
+    clock.now += PURGE_INTERVAL_SECONDS
+    later.claim("hash:dev:g:third", key="k", lease_seconds=60, ttl_seconds=DAY)
+    assert rows(path) == 4
+    assert later.lookup("hash:dev:g:kept") == ENTRY
+    registry.close()
+    later.close()
+
+
+def test_an_empty_registry_file_is_refused(tmp_path):
+    """An empty file is not quietly taken for a new registry: the history would be lost."""
+    path = tmp_path / "registry.sqlite3"
+    content = b""
+    path.write_bytes(content)
+    with pytest.raises(BackendUnavailable, match="holds no registry") as raised:
+        SqliteRegistry(path)
+    assert str(path) in str(raised.value)
+    assert path.read_bytes() == content, "the file is left as it was"
+
+
+def test_another_database_is_refused(tmp_path):
+    """A SQLite file of something else is not turned into a registry."""
+    path = tmp_path / "registry.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    db.close()
+    with pytest.raises(BackendUnavailable, match="holds no registry"):
+        SqliteRegistry(path)
+
+
+def test_a_new_registry_leaves_no_temporary_file(tmp_path):
+    """Creating a registry in a new directory works and leaves only its own files."""
+    path = tmp_path / "new" / "registry.sqlite3"
+    SqliteRegistry(path).close()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["registry.sqlite3"]
+    SqliteRegistry(path).close()

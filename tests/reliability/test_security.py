@@ -16,6 +16,7 @@ import pytest
 from gridcollect.replay import ReplayServer, Reply
 
 from ..e2e.cli import run_cli
+from .faults import when_asked
 from .runs import BODY, KEY, LOAD
 from .state import local_state, objects_in_s3, registry_in_redis
 from .tls import TlsReplayServer, self_signed_certificate
@@ -27,6 +28,7 @@ SECRETS = {
     "kafka": "kafka-Pass-0d2e",
     "aws_secret": "aws-Secret-Key-55e1",
     "aws_id": "AKIDLEAKCHECK0042",
+    "s3_endpoint": "s3-Endpoint-Pass-3c9d",
 }
 
 
@@ -221,3 +223,31 @@ def test_an_absolute_prefix_stays_inside_the_output_directory(tmp_path, miso):
     registry = sqlite3.connect(tmp_path / ".gridcollect" / "registry.sqlite3")
     [(location,)] = registry.execute("SELECT location FROM digests").fetchall()
     assert location == f"file://{tmp_path}/{key}"
+
+
+@pytest.mark.servers
+@pytest.mark.scenario("The S3 endpoint URL holds a password and S3 drops every connection "
+                      "mid-run",
+                      outcome="exit 1; the failure text is kept in activity.sqlite3 and shown "
+                              "by status --json with the password masked, as on stderr")
+def test_an_s3_failure_text_is_persisted_without_the_endpoint_password(
+    tmp_path, miso, s3_bucket, s3_throttling_proxy
+):
+    """What botocore says about a failed PUT (it quotes the endpoint URL) is redacted before
+    anything is written to the state directory."""
+    proxy = s3_throttling_proxy([])
+    miso.set_publisher(PATH, when_asked(lambda: proxy.failures.extend(["reset"] * 10),
+                                        Reply(body=BODY)))
+    endpoint = with_credentials(proxy.endpoint_url, "collector", SECRETS["s3_endpoint"])
+    result = run_cli(*LOAD, "--api-base-url", miso.url, "--output-dir", str(tmp_path / "out"),
+                     "--s3-bucket", s3_bucket, "--s3-endpoint-url", endpoint,
+                     env={"AWS_SECRET_ACCESS_KEY": SECRETS["aws_secret"],
+                          "AWS_ACCESS_KEY_ID": SECRETS["aws_id"]})
+    assert result.code == 1, result.stderr
+    state_dir = tmp_path / "out" / ".gridcollect"
+    status = run_cli("status", "--json", "--output-dir", str(tmp_path / "out"))
+    assert status.code == 0, status.stderr
+    [row] = [row for row in json.loads(status.stdout)["datasets"] if row["failures"]]
+    assert "S3 write of" in row["last_error"] and "***" in row["last_error"]
+    assert leaks({"stdout": result.stdout, "stderr": result.stderr,
+                  "status": status.stdout, **state_files(state_dir)}) == []

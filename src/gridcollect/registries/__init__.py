@@ -34,8 +34,9 @@ class AlreadyRegistered:
 class Busy:
     """Another worker holds a live claim on the digest.
 
-    ``owner`` names that worker (``host:pid``) and ``token`` its claim, so a worker that
-    knows the owner is dead can supersede exactly that claim without waiting for its lease.
+    ``owner`` names that worker (see :mod:`gridcollect.owner`) and ``token`` its claim, so
+    a worker that knows the owner is dead can supersede exactly that claim without waiting
+    for its lease.
     """
 
     key: str
@@ -46,15 +47,25 @@ class Busy:
 ClaimOutcome = Claimed | AlreadyRegistered | Busy
 
 
+# A claim whose lease ran out this long ago is abandoned, whoever holds it: every store
+# gives up within minutes (S3: 5 attempts with 5 s connect and 60 s read timeouts).
+ABANDONED_AFTER_SECONDS = 24 * 3600.0
+
+
 @dataclass(frozen=True, slots=True)
 class PendingClaim:
-    """A claim not (yet) turned into an entry: a worker is storing, or died doing so."""
+    """A claim not (yet) turned into an entry: a worker is storing, or died doing so.
+
+    ``expired_seconds`` says how long ago its lease ran out (0 while it runs), by the
+    registry's clock.
+    """
 
     name: str
     key: str
     owner: str
     token: str
     expired: bool
+    expired_seconds: float = 0.0
 
 
 def claim_index(name: str) -> str:

@@ -207,6 +207,7 @@ class RedisRegistry:
                 pending.append(PendingClaim(
                     name, str(value.get("key", "")), str(value.get("owner", "")),
                     str(value.get("token", "")), expired=lease_until <= now,
+                    expired_seconds=max(0.0, now - lease_until),
                 ))
             return pending
 

@@ -30,8 +30,15 @@ CREATE TABLE IF NOT EXISTS digests (
     size INTEGER,
     registered_at TEXT,
     expires_at REAL NOT NULL
-)
+);
+CREATE INDEX IF NOT EXISTS digests_by_expiry ON digests (expires_at);
 """
+
+# Expired rows are deleted as a side effect of normal use (looking for abandoned claims,
+# claiming): at most this many at a time, at most once per interval per connection, so
+# no run pays for a large backlog at once.
+PURGE_BATCH = 1000
+PURGE_INTERVAL_SECONDS = 3600.0
 
 
 class SqliteRegistry:
@@ -40,8 +47,9 @@ class SqliteRegistry:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
-        self._db = open_state_db(path, _SCHEMA, what="registry")
+        self._db = open_state_db(path, _SCHEMA, what="registry", holds="digests")
         self._db.row_factory = sqlite3.Row
+        self._purged_at: float | None = None
 
     def claim(
         self,
@@ -54,6 +62,7 @@ class SqliteRegistry:
         supersede: str | None = None,
     ) -> ClaimOutcome:
         now = self._clock()
+        self._purge_if_due(now)
         token = uuid.uuid4().hex
         with self._transaction() as db:
             row = self._live_row(db, name, now)
@@ -118,6 +127,22 @@ class SqliteRegistry:
             raise BackendUnavailable(f"registry {self.path} failed: {exc}") from None
         return changed == 1
 
+    def purge_expired(self, *, limit: int = PURGE_BATCH) -> int:
+        """Delete up to ``limit`` expired rows (entries and claims); return how many."""
+        with self._transaction() as db:
+            deleted = db.execute(
+                "DELETE FROM digests WHERE rowid IN"
+                " (SELECT rowid FROM digests WHERE expires_at <= ? LIMIT ?)",
+                (self._clock(), limit),
+            ).rowcount
+        return int(deleted)
+
+    def _purge_if_due(self, now: float) -> None:
+        if self._purged_at is not None and now - self._purged_at < PURGE_INTERVAL_SECONDS:
+            return
+        self._purged_at = now
+        self.purge_expired()
+
     def lookup(self, name: str) -> RegistryEntry | None:
         with self._transaction() as db:
             row = self._live_row(db, name, self._clock())
@@ -127,6 +152,7 @@ class SqliteRegistry:
 
     def pending_claims(self, prefix: str, *, limit: int = 1000) -> list[PendingClaim]:
         now = self._clock()
+        self._purge_if_due(now)  # every run looks for abandoned claims first
         rows = self._db.execute(
             "SELECT * FROM digests WHERE state = 'claimed' AND name >= ? AND name < ?"
             " AND expires_at > ? ORDER BY lease_until LIMIT ?",
@@ -134,7 +160,8 @@ class SqliteRegistry:
         ).fetchall()
         return [
             PendingClaim(row["name"], row["key"], row["owner"] or "", row["token"] or "",
-                         expired=row["lease_until"] is None or row["lease_until"] <= now)
+                         expired=row["lease_until"] is None or row["lease_until"] <= now,
+                         expired_seconds=max(0.0, now - (row["lease_until"] or 0.0)))
             for row in rows
         ]
 
