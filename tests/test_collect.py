@@ -2,6 +2,7 @@
 slot polled until a snapshot as of that slot appears, everything filed under its as-of."""
 
 import gzip
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -75,7 +76,8 @@ def settings_for(server, tmp_path, **backend):
 
 
 def load_key(at: datetime) -> str:
-    return f"sourcing/miso_realtime_total_load/{at:%Y/%m/%d}/realtime_total_load_{at:%Y%m%d_%H%M%S}.json.gz"
+    return (f"sourcing/miso_realtime_total_load/{at:%Y/%m/%d}/"
+            f"realtime_total_load_{at:%Y%m%d_%H%M%S}.json.gz")
 
 
 def assert_filed_under_own_as_of(tmp_path, keys):
@@ -106,7 +108,7 @@ def test_every_interval_is_captured_under_its_own_time_once_and_the_last_include
     finished = [event[1] for event in recorder.events if event[0] == "finished"]
     assert [(r.slot, r.as_of, r.stored_key) for r in finished] == [
         (START + i * FIVE, START + i * FIVE, expected[i]) for i in range(1, 5)]
-    gaps = [later - earlier for earlier, later in zip(publisher.asked, publisher.asked[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(publisher.asked)]
     assert min(gaps) >= timedelta(seconds=60)
     assert report.total_candidates == len(publisher.asked) <= 1 + 4 * 3
     assert "already past" in report.warnings[0] and len(report.warnings) == 1
