@@ -220,7 +220,6 @@ def test_envelope_adds_collection_metadata() -> None:
             "date": "2025-12-05",
             "timestamp": "20251205_115500",
             "slot": "2025-12-05T12:00:00Z",
-            "collected_at": "2025-12-05T12:00:07.250000Z",
             "as_of": "2025-12-05T11:55:00Z",
             "as_of_source": "payload",
         },
