@@ -1,5 +1,6 @@
 """The shared pipeline, driven with a toy dataset, embedded backends and a real server."""
 
+import dataclasses
 import gzip
 import json
 import os
@@ -294,3 +295,20 @@ def test_a_taken_key_that_reads_back_late_is_adopted_not_stored_again(tmp_path, 
     assert pipeline.collect(SLOT) == KEY
     assert store.get(KEY.replace(".json.gz", "_2.json.gz")) is None
     assert pipeline.report.collected == 1 and backends.outbox.pending() == 1
+
+def test_a_recovered_notification_carries_the_as_of_instant_of_the_stored_payload(env, server):
+    """Recovery reads the as-of instant back from the stored payload and announces it."""
+    dataset = dataclasses.replace(
+        TOY, as_of=lambda payload: datetime.fromisoformat(payload["at"]))
+    payload = {"value": 1, "at": "2025-12-05T11:55:00+00:00"}
+    server.set(PATH, Reply(body=payload))
+    key = env(dataset).collect(SLOT)
+    assert key == "sourcing/toy_feed/2025/12/toy_20251205_115500_east.json.gz"
+    name = registry_key("dev", "toy_feed", sha256_of(payload))
+    env.backends.registry._db.execute(
+        "UPDATE digests SET state='claimed', token='dead', lease_until=0 WHERE name=?", (name,))
+    env.backends.outbox._db.execute("DELETE FROM outbox")
+    assert env(dataset).recover_abandoned() == 1
+    [body] = [row[0] for row in env.backends.outbox._db.execute("SELECT body FROM outbox")]
+    times = json.loads(body)["metadata"]["dataset_metadata"]
+    assert (times["as_of"], times["as_of_source"]) == ("2025-12-05T11:55:00+00:00", "payload")

@@ -87,3 +87,19 @@ def test_request_floor_is_a_minute_at_natural_cadence_and_scales_with_compressed
     assert request_floor(five, timedelta(minutes=10)) == timedelta(seconds=60)
     assert request_floor(five, timedelta(seconds=3)) == timedelta(seconds=0.6)
     assert request_floor(five, override=timedelta(seconds=5)) == timedelta(seconds=5)
+
+
+def test_a_future_slot_is_polled_soon_after_it_starts_then_slower_until_one_cadence() -> None:
+    """First poll 5 s into a 5-minute slot, then growing delays from the one-minute floor,
+    never closer than the floor to the previous request, none after the deadline."""
+    from gridcollect.schedule import SlotPolls
+
+    start = at("2025-12-05T12:05:00")
+    polls = SlotPolls(start, FIVE, timedelta(seconds=60))
+    times, last = [], None
+    while (when := polls.next(len(times), last)) is not None:
+        times.append(when)
+        last = when
+    assert [(t - start).total_seconds() for t in times] == [5, 65, 155, 290]
+    # A request for the past slots 30 s before the start pushes the first poll back.
+    assert polls.next(0, start - timedelta(seconds=30)) == start + timedelta(seconds=30)

@@ -190,6 +190,8 @@ def _work(
 def _merge(jobs: Sequence[Job], found: list[RunReport]) -> list[RunReport]:
     """Add up the workers' reports per dataset, keys sorted so the summary is stable."""
     merged = {job.dataset.name: RunReport(dataset=job.dataset.name) for job in jobs}
+    for job in jobs:
+        merged[job.dataset.name].requested += 1
     for report in found:
         total = merged[report.dataset]
         total.total_candidates += report.total_candidates

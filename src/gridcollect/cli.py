@@ -61,6 +61,8 @@ def _collect_command(dataset: Dataset) -> click.Command:
             finally:
                 progress.close()
             click.echo(redact(json.dumps(report.as_dict())))
+            if report.interrupted:
+                click.echo("interrupted", err=True)  # after the summary of what was done
             return report.exit_code
 
         run_reporting_errors(action)

@@ -70,8 +70,8 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
                     processes: int, **options: Any) -> None:
     """Collect the current snapshot of several datasets at once (default: every dataset).
 
-    Each snapshot is stored under its dataset's latest slot (:00, :05... for 5-minute
-    data), as watch would, so a cron job can run this every few minutes.
+    Each snapshot is stored under its own as-of instant (MISO's RefId), as watch would,
+    so a cron job can run this every few minutes.
     """
     shared = {name: options.pop(name) for name in OPTION_NAMES}
     logs.configure(shared["log_level"], shared["log_format"])
@@ -93,6 +93,7 @@ def _summary(reports: Sequence[RunReport]) -> dict[str, Any]:
     """Every dataset's report, and the totals a cron job checks."""
     return {
         "datasets": [report.as_dict() for report in reports],
+        "requested": sum(r.requested for r in reports),
         "collected": sum(r.collected for r in reports),
         "skipped_duplicate": sum(r.skipped_duplicate for r in reports),
         "failed": sum(r.failed for r in reports),

@@ -203,10 +203,15 @@ class RegistryEntry:
 
 @dataclass(slots=True)
 class RunReport:
-    """The outcome of one run of the pipeline over one dataset; printed as the summary."""
+    """The outcome of one run of the pipeline over one dataset; printed as the summary.
+
+    ``requested``: the slots asked for (a window's intervals); ``total_candidates``: the
+    snapshots fetched for them (one request each, re-polls included).
+    """
 
     dataset: str
     total_candidates: int = 0
+    requested: int = 0
     collected: int = 0
     skipped_duplicate: int = 0
     failed: int = 0
@@ -215,6 +220,7 @@ class RunReport:
     warnings: list[str] = field(default_factory=list)
     notifications_pending: int = 0
     recovered: int = 0
+    interrupted: bool = False
 
     def fail(self, candidate: str, error: str) -> None:
         self.failed += 1
@@ -222,17 +228,24 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
+        """130 when the run was interrupted (as a shell reports SIGINT), else 1 when a
+        candidate failed, else 0."""
+        if self.interrupted:
+            return 130
         return 1 if self.failed else 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
+            "requested": self.requested,
             "total_candidates": self.total_candidates,
             "collected": self.collected,
             "skipped_duplicate": self.skipped_duplicate,
             "failed": self.failed,
             "errors": list(self.errors),
+            "warnings": list(self.warnings),
             "stored": list(self.stored),
             "notifications_pending": self.notifications_pending,
             "recovered": self.recovered,
+            "interrupted": self.interrupted,
         }

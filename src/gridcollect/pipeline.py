@@ -58,6 +58,20 @@ class Backends:
     prefix: str
 
 
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One fetch of a slot: the key it stored, the as-of instant of the valid snapshot
+    it fetched, or why it failed. Neither stored nor failed: a duplicate."""
+
+    stored_key: str | None = None
+    as_of: datetime | None = None
+    failure: str | None = None
+
+    @property
+    def duplicate(self) -> bool:
+        return self.failure is None and self.stored_key is None
+
+
 class _Failed(Exception):
     """One slot failed; the message is the reason reported in the summary."""
 
@@ -92,17 +106,39 @@ class Pipeline:
         Only backend outages escape (as :class:`BackendUnavailable`); every other
         failure is recorded against the slot in the report.
         """
+        attempt = self.attempt(slot)
+        self.count(slot, attempt)
+        return attempt.stored_key
+
+    def count(self, slot: Slot, attempt: Attempt) -> None:
+        """Count ``attempt``'s failure or duplicate in the report (what it stored, and
+        the request, are counted already)."""
+        if attempt.failure is not None:
+            label = self.label(slot)
+            log.error("%s failed: %s", label, attempt.failure)
+            self.report.fail(label, attempt.failure)
+        elif attempt.duplicate:
+            self.report.skipped_duplicate += 1
+
+    def attempt(self, slot: Slot) -> Attempt:
+        """Fetch ``slot`` once and keep what is new, under its own as-of instant.
+
+        The request and anything stored are counted in the report; a duplicate or a
+        failure is not: whether it counts is the caller's call (a window's re-polls
+        wait through both). Only backend outages escape.
+        """
         self.report.total_candidates += 1
         self.last_as_of = None
-        label = f"{self.dataset.name}@{slot.at.isoformat()}"
         try:
             snapshot = self._fetch(slot)
             self.last_as_of = snapshot.as_of
-            return self._keep(snapshot)
+            return Attempt(stored_key=self._keep(snapshot), as_of=snapshot.as_of)
         except _Failed as failure:
-            log.error("%s failed: %s", label, failure)
-            self.report.fail(label, str(failure))
-            return None
+            return Attempt(failure=str(failure))
+
+    def label(self, slot: Slot) -> str:
+        """How a slot is named in the report's errors: ``dataset@instant``."""
+        return f"{self.dataset.name}@{slot.at.isoformat()}"
 
     def _fetch(self, slot: Slot) -> Snapshot:
         outcome = self.fetcher.fetch(self.dataset, slot.params)
@@ -167,6 +203,7 @@ class Pipeline:
             raise _Failed(f"validation failed: the snapshot's as-of instant: {exc}") from None
 
     def _keep(self, snapshot: Snapshot) -> str | None:
+        """Store ``snapshot`` unless its digest is known; ``None`` means a duplicate."""
         dataset, options, registry = self.dataset, self.options, self.backends.registry
         name = registry_key(options.environment, dataset.dgroup, snapshot.sha256)
         key = self._key_for(snapshot)
@@ -176,12 +213,10 @@ class Pipeline:
             claim = self._claim(name, key)
             if isinstance(claim, AlreadyRegistered):
                 log.info("%s: duplicate of %s, not stored", dataset.name, claim.entry.location)
-                self.report.skipped_duplicate += 1
                 return None
             if isinstance(claim, Busy):
                 log.warning("%s: another worker is storing this snapshot (%s)", dataset.name,
                             claim.key)
-                self.report.skipped_duplicate += 1
                 return None
             assert isinstance(claim, Claimed)
             token, adopt_key = claim.token, claim.abandoned_key
@@ -240,10 +275,12 @@ class Pipeline:
             if not isinstance(claim, Claimed):
                 continue
             stored, envelope = found
+            payload = self.dataset.unwrap(envelope)
+            as_of, as_of_source = _stored_as_of(self.dataset, payload)
             snapshot = Snapshot(
                 dataset=self.dataset.name, slot=Slot(self.now()),
-                payload=self.dataset.unwrap(envelope), sha256=sha256, source_url="",
-                collected_at=self.now(),
+                payload=payload, sha256=sha256, source_url="",
+                collected_at=self.now(), as_of=as_of, as_of_source=as_of_source,
             )
             notification = self._notification(snapshot, stored, stored.size)
             # The slot and source are not known any more; say so rather than guess.
@@ -395,6 +432,17 @@ def _digest(dataset: Dataset, envelope: Any) -> str | None:
         return None
 
 
+def _stored_as_of(dataset: Dataset, payload: Any) -> tuple[datetime | None, str]:
+    """The as-of instant of a payload read back from the store, or ``(None, "unknown")``
+    when it does not say (a placeholder, or a dataset whose payloads carry no time)."""
+    if dataset.as_of is not None:
+        try:
+            return dataset.as_of(payload).astimezone(UTC), "payload"
+        except (InvalidValue, LookupError, TypeError, ValueError, AttributeError):
+            pass
+    return None, "unknown"
+
+
 def floor_to(moment: datetime, cadence: timedelta) -> datetime:
     """``moment`` (UTC) floored to a multiple of ``cadence`` since the epoch."""
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -407,4 +455,4 @@ def _key_variants(key: str) -> list[str]:
     return [key] + [f"{stem}_{n}.json.gz" for n in range(2, MAX_KEY_VARIANTS + 1)]
 
 
-__all__ = ["Backends", "BackendUnavailable", "Pipeline"]
+__all__ = ["Attempt", "Backends", "BackendUnavailable", "Pipeline"]

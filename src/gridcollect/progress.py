@@ -5,23 +5,35 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from .collect import SlotResult
 
 T = TypeVar("T")
 P = TypeVar("P")
 
 
+def outcome(result: SlotResult) -> str:
+    """One slot's outcome in a few words: what captured it, or why nothing did."""
+    if result.failure is not None:
+        return f"failed: {result.failure}"
+    as_of = f"as of {result.as_of:%Y-%m-%dT%H:%M:%SZ}" if result.as_of else "as of ?"
+    if result.stored_key is None:
+        return f"the snapshot {as_of} was stored already"
+    return f"stored {result.stored_key} ({as_of})"
+
+
 class PlainProgress:
-    """One line on stderr per slot: for logs, pipes and cron mail."""
+    """One line on stderr per slot, and one per outcome: for logs, pipes and cron mail."""
 
     def waiting(self, slot: datetime, index: int, total: int) -> None:
         click.echo(f"[{index}/{total}] waiting for slot {slot:%Y-%m-%dT%H:%M:%SZ}", err=True)
 
-    def collected(self, slot: datetime, stored_key: str | None) -> None:
-        outcome = f"stored {stored_key}" if stored_key else "nothing stored (see log)"
-        click.echo(f"  slot {slot:%Y-%m-%dT%H:%M:%SZ}: {outcome}", err=True)
+    def finished(self, result: SlotResult) -> None:
+        click.echo(f"  slot {result.slot:%Y-%m-%dT%H:%M:%SZ}: {outcome(result)}", err=True)
 
     def close(self) -> None:
         """Nothing to tear down."""
@@ -65,21 +77,24 @@ class BarProgress:
     def __init__(self) -> None:
         self._bar = RichBar(transient=False)
         self._stored = 0
+        self._failed = 0
 
     def waiting(self, slot: datetime, index: int, total: int) -> None:
         self._bar.start(total)
         self._describe(f"waiting for {slot:%H:%M:%SZ}")
 
-    def collected(self, slot: datetime, stored_key: str | None) -> None:
-        self._stored += stored_key is not None
+    def finished(self, result: SlotResult) -> None:
+        self._stored += result.stored_key is not None
+        self._failed += result.failure is not None
         self._bar.update(advance=1)
-        self._describe(f"last {slot:%H:%M:%SZ}")
+        self._describe(f"last {result.slot:%H:%M:%SZ}")
 
     def close(self) -> None:
         self._bar.finish()
 
     def _describe(self, what: str) -> None:
-        self._bar.update(description=f"{what} · {self._stored} stored")
+        failed = f", {self._failed} failed" if self._failed else ""
+        self._bar.update(description=f"{what} · {self._stored} stored{failed}")
 
 
 def on_terminal_or_plain(bar: Callable[[], T], plain: Callable[[], P]) -> T | P:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
+import select
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,15 +30,53 @@ class Result:
         return json.loads(self.stdout.strip().splitlines()[-1])
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
-    """``python -m gridcollect ARGS`` with a clean environment plus ``env``."""
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items()
             if not k.startswith(("GRIDCOLLECT_", "REDIS_", "S3_", "KAFKA_", "MISO_"))}
+    return {**base, **(env or {})}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Result:
+    """``python -m gridcollect ARGS`` with a clean environment plus ``env``."""
     completed = subprocess.run(
         [sys.executable, "-m", "gridcollect", *args], capture_output=True, text=True,
-        env={**base, **(env or {})}, timeout=timeout, check=False,
+        env=_environment(env), timeout=timeout, check=False,
     )
     return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+@contextlib.contextmanager
+def start_cli(*args: str, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+    """``python -m gridcollect ARGS`` started in the background; killed if still running
+    when the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gridcollect", *args], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=_environment(env),
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float = 30) -> str:
+    """Read ``process``'s stderr until ``text`` appears; return all it read. (Raw reads:
+    the text wrapper's own buffering would hide lines from ``select``.)"""
+    assert process.stderr is not None
+    fd, seen = process.stderr.fileno(), b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            chunk = os.read(fd, 65536)
+            seen += chunk
+            if text.encode() in seen:
+                return seen.decode(errors="replace")
+            if not chunk:
+                break
+    raise AssertionError(f"no {text!r} on stderr within {timeout} s: {seen!r}")
 
 
 def read_object(root: Path, key: str) -> Any:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
+import signal
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gridcollect import keys
+from gridcollect.datasets import all_datasets
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
-from .cli import WIRE, read_object, run_cli, stored_files
+from .cli import WIRE, read_object, run_cli, start_cli, stored_files, wait_for_line
 
 SLOT = "2025-12-05T12:00:00"
 COMMANDS = {
@@ -21,14 +23,7 @@ COMMANDS = {
              ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]),
     "reserve": ("BindingConstraints/Reserve", ["miso", "binding-constraints-reserve"]),
 }
-KEYS = {
-    "csat": "sourcing/miso_csat_supply_demand/year=2025/month=12/day=05/"
-            "csat_supply_demand_20251205T120000Z.json.gz",
-    "load": "sourcing/miso_realtime_total_load/2025/12/05/"
-            "realtime_total_load_20251205_120000.json.gz",
-    "reserve": r"sourcing/miso_binding_constraints_reserve/\d{4}-\d\d-\d\d/"
-               r"binding_constraints_reserve_\d{8}_\d{4}\.json\.gz",
-}
+DATASETS = {d.endpoint: d for d in all_datasets()}
 
 
 def body_for(endpoint: str, shape: str) -> bytes:
@@ -36,6 +31,17 @@ def body_for(endpoint: str, shape: str) -> bytes:
         return (WIRE / f"{endpoint}.json").read_bytes()
     documented = sample(endpoint, "documented", datetime(2025, 12, 5, 12, tzinfo=UTC))
     return json.dumps(documented).encode()
+
+
+def as_of(endpoint: str, body: bytes) -> datetime:
+    """The as-of instant the served payload states (the dataset's own reader)."""
+    return DATASETS[endpoint].as_of(json.loads(body))
+
+
+def expected_key(endpoint: str, body: bytes, **params: str) -> str:
+    """Where a snapshot of ``body`` belongs: the key template at its payload's as-of."""
+    dataset = DATASETS[endpoint]
+    return keys.join("sourcing", keys.render(dataset.key_template, as_of(endpoint, body), params))
 
 
 @pytest.fixture
@@ -49,17 +55,19 @@ def collect(miso, tmp_path, name, *extra):
     return run_cli(*args, "--output-dir", str(tmp_path), "--api-base-url", miso.url, *extra)
 
 
-def check_envelope(name, envelope, payload):
+def check_envelope(name, envelope, payload, when):
+    """The documented envelope, its times those of the payload's as-of instant ``when``."""
     if name == "csat":
         assert envelope["api_response"] == payload
         assert envelope["metadata"]["data_type"] == "csat_supply_demand"
-        assert envelope["metadata"]["timestamp"] == "20251205T120000Z"
+        assert envelope["metadata"]["timestamp"] == f"{when:%Y%m%dT%H%M%SZ}"
+        assert envelope["metadata"]["as_of"].startswith(f"{when:%Y-%m-%dT%H:%M:%S}")
         assert envelope["collection_timestamp"].endswith("Z")
     elif name == "load":
         assert envelope["data"] == payload
         meta = envelope["collection_metadata"]
         assert (meta["data_type"], meta["date"], meta["timestamp"]) == (
-            "realtime_total_load", "2025-12-05", "20251205_120000")
+            "realtime_total_load", f"{when:%Y-%m-%d}", f"{when:%Y%m%d_%H%M%S}")
         assert meta["source_url"].endswith("/RealTimeTotalLoad")
     else:
         assert envelope == payload
@@ -77,9 +85,9 @@ def test_collect_stores_the_documented_key_and_envelope(miso, tmp_path, name, sh
     summary = result.summary
     assert (summary["collected"], summary["failed"], summary["skipped_duplicate"]) == (1, 0, 0)
     [key] = summary["stored"]
-    assert re.fullmatch(KEYS[name], key)
+    assert key == expected_key(endpoint, body)
     assert stored_files(tmp_path) == [key]
-    check_envelope(name, read_object(tmp_path, key), json.loads(body))
+    check_envelope(name, read_object(tmp_path, key), json.loads(body), as_of(endpoint, body))
     notifications = (tmp_path / ".gridcollect/notifications.jsonl").read_text().splitlines()
     assert [json.loads(n)["urn"] for n in notifications] == [f"urn:gridcollect:dev:{key}"]
 
@@ -98,23 +106,47 @@ def test_second_identical_run_is_a_duplicate_and_force_stores_again(miso, tmp_pa
 
 
 def test_a_past_day_window_makes_one_request_and_says_history_is_unavailable(miso, tmp_path):
-    """A day of 5-minute slots in the past is one request, stored under the last slot."""
-    miso.set("/RealTimeTotalLoad", Reply(body=body_for("RealTimeTotalLoad", "wire")))
+    """A day of 5-minute slots in the past is one request, stored under the as-of instant
+    of what MISO served, with a warning naming the window and that instant."""
+    body = body_for("RealTimeTotalLoad", "wire")
+    miso.set("/RealTimeTotalLoad", Reply(body=body))
     result = run_cli("miso", "realtime-total-load", "--start-date", "2025-12-05",
                      "--end-date", "2025-12-06", "--output-dir", str(tmp_path),
                      "--api-base-url", miso.url)
     assert result.code == 0 and len(miso.requests) == 1
-    assert result.summary["stored"] == [
-        "sourcing/miso_realtime_total_load/2025/12/06/realtime_total_load_20251206_000000.json.gz"]
-    assert "history is not available" in result.stderr
+    assert result.summary["stored"] == [expected_key("RealTimeTotalLoad", body)]
+    assert result.summary["requested"] == 289
+    [warning] = result.summary["warnings"]
+    assert "289 slots from 2025-12-05T00:00:00Z to 2025-12-06T00:00:00Z" in warning
+    assert f"as of {as_of('RealTimeTotalLoad', body):%Y-%m-%dT%H:%M:%SZ}" in warning
+    assert "history is not available" in result.stderr and warning in result.stderr
+
+
+def test_the_readme_headline_command_warns_that_its_one_past_slot_is_now(miso, tmp_path):
+    """``--start-date now --end-date now`` is one past slot: stored under the as-of instant
+    of the snapshot served, and the run says so on stderr and in the summary."""
+    body = body_for("RealTimeTotalLoad", "wire")
+    miso.set("/RealTimeTotalLoad", Reply(body=body))
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    result = run_cli("miso", "realtime-total-load", "--start-date", now, "--end-date", now,
+                     "--output-dir", str(tmp_path), "--api-base-url", miso.url)
+    assert result.code == 0, result.stderr
+    key = expected_key("RealTimeTotalLoad", body)
+    assert result.summary["stored"] == [key] and result.summary["requested"] == 1
+    [warning] = result.summary["warnings"]
+    assert f"requested slot {now}Z, already past" in warning
+    assert f"as of {as_of('RealTimeTotalLoad', body):%Y-%m-%dT%H:%M:%SZ}" in warning
+    assert warning in result.stderr
 
 
 def test_region_is_sent_as_a_query_parameter_and_suffixes_the_key(miso, tmp_path):
     """--region south asks MISO for SOUTH and stores under ..._south.json.gz."""
     miso.set("/CsatSupplyDemand", Reply(body=body_for("CsatSupplyDemand", "wire")))
+    body = body_for("CsatSupplyDemand", "wire")
     result = collect(miso, tmp_path, "csat", "--region", "south")
     assert result.code == 0
-    assert result.summary["stored"][0].endswith("csat_supply_demand_20251205T120000Z_south.json.gz")
+    assert result.summary["stored"] == [expected_key("CsatSupplyDemand", body, region="SOUTH")]
+    assert result.summary["stored"][0].endswith("_south.json.gz")
     assert miso.requests[0].query == {"region": ["SOUTH"]}
     envelope = read_object(tmp_path, result.summary["stored"][0])
     assert envelope["metadata"]["region"] == "SOUTH"
@@ -154,16 +186,44 @@ def test_total_load_failures_fail_the_candidate_with_a_clear_reason(miso, tmp_pa
 
 
 def test_a_future_slot_is_waited_for_with_plain_progress_lines(miso, tmp_path):
-    """Off a terminal, each awaited slot and its outcome is one line on stderr."""
-    miso.set("/RealTimeTotalLoad", Reply(body=body_for("RealTimeTotalLoad", "wire")))
+    """Off a terminal, each awaited slot and its outcome is one line on stderr; the slot is
+    captured by the first snapshot as of it or later, stored under that snapshot's time."""
     slot = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    # The stand-in's snapshot describes the first five-minute interval after the slot.
+    body = json.dumps(sample("RealTimeTotalLoad", "wire", slot + timedelta(minutes=5))).encode()
+    miso.set("/RealTimeTotalLoad", Reply(body=body))
     stamp = slot.strftime("%Y-%m-%dT%H:%M:%S")
     result = run_cli("miso", "realtime-total-load", "--start-date", stamp, "--end-date", stamp,
                      "--output-dir", str(tmp_path), "--api-base-url", miso.url)
     assert result.code == 0, result.stderr
+    key = expected_key("RealTimeTotalLoad", body)
     assert f"[1/1] waiting for slot {stamp}Z" in result.stderr
-    assert f"slot {stamp}Z: stored" in result.stderr
-    assert miso.requests[0].received_at > 0 and result.summary["collected"] == 1
+    assert f"slot {stamp}Z: stored {key}" in result.stderr
+    assert result.summary["stored"] == [key] and result.summary["warnings"] == []
+    assert len(miso.requests) == 1 and result.summary["collected"] == 1
+
+
+def test_ctrl_c_while_waiting_for_a_future_slot_prints_the_summary_then_exits_130(
+    miso, tmp_path
+):
+    """SIGINT while a window waits: the summary of what was stored is printed, then 130."""
+    body = body_for("RealTimeTotalLoad", "wire")
+    miso.set("/RealTimeTotalLoad", Reply(body=body))
+    now = datetime.now(UTC).replace(microsecond=0)
+    start, end = (f"{t:%Y-%m-%dT%H:%M:%S}" for t in (now, now + timedelta(minutes=10)))
+    with start_cli("miso", "realtime-total-load", "--start-date", start, "--end-date", end,
+                   "--output-dir", str(tmp_path), "--api-base-url", miso.url) as process:
+        seen = wait_for_line(process, "waiting for slot")
+        assert "[1/2] waiting for slot" in seen
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    key = expected_key("RealTimeTotalLoad", body)
+    assert summary["interrupted"] is True and summary["stored"] == [key]
+    assert (summary["requested"], summary["collected"], summary["failed"]) == (3, 1, 0)
+    assert stderr.rstrip().endswith("interrupted") and "Traceback" not in stderr
+    assert stored_files(tmp_path) == [key]
 
 
 def test_status_reports_what_collect_runs_stored(miso, tmp_path):

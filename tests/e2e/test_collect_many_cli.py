@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from gridcollect.datasets.miso.realtime_total_load import DATASET as LOAD
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
@@ -31,7 +32,8 @@ def test_every_dataset_and_each_region_asked_for_is_collected(tmp_path):
         regions = sorted(r.query["region"][0] for r in server.requests_for("/CsatSupplyDemand"))
     assert result.code == 0, result.stderr
     summary = result.summary
-    assert (summary["collected"], summary["failed"], summary["notifications_pending"]) == (4, 0, 0)
+    assert (summary["requested"], summary["collected"], summary["failed"],
+            summary["notifications_pending"]) == (4, 4, 0, 0)
     assert [d["dataset"] for d in summary["datasets"]] == [
         "miso_binding_constraints_reserve", "miso_csat_supply_demand", "miso_realtime_total_load"]
     assert regions == ["NORTH", "SOUTH"]
@@ -40,15 +42,16 @@ def test_every_dataset_and_each_region_asked_for_is_collected(tmp_path):
 
 
 def test_named_datasets_only(tmp_path):
-    """Naming a dataset collects just that one, under its current slot."""
+    """Naming a dataset collects just that one, under its payload's as-of instant."""
     with miso() as server:
         result = run_cli("collect", "realtime-total-load", "--api-base-url", server.url,
                          "--output-dir", str(tmp_path))
     assert result.code == 0, result.stderr
     [report] = result.summary["datasets"]
-    [key] = report["stored"]
-    hhmmss = key.rsplit("_", 1)[1][:6]
-    assert int(hhmmss[2:4]) % 5 == 0 and hhmmss[4:] == "00"  # :00, :05, ...
+    as_of = LOAD.as_of(sample("RealTimeTotalLoad", "wire", NOW, seed=0))
+    assert report["stored"] == [f"sourcing/miso_realtime_total_load/{as_of:%Y/%m/%d}/"
+                                f"realtime_total_load_{as_of:%Y%m%d_%H%M%S}.json.gz"]
+    assert (report["requested"], report["warnings"]) == (1, [])
 
 
 def test_a_failed_snapshot_sets_the_exit_code(tmp_path):

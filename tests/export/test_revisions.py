@@ -158,15 +158,17 @@ def test_csat_revisions_replace_forecasts_with_actuals(tmp_path):
     assert latest["forecast_demand_mw"] is None
 
 
-def test_reserve_snapshots_are_found_under_their_collection_day(tmp_path):
-    """Reserve keys carry the collection time; one collected snapshot exports its rows."""
+def test_reserve_snapshots_are_found_under_their_refid_day(tmp_path):
+    """Reserve keys carry the RefId's time; one collected snapshot exports its rows."""
     reserve = datasets.get("miso_binding_constraints_reserve")
     binding = binding_seed(START)
     stored = collect_samples(reserve, BackendSettings(output_dir=tmp_path), START, 1,
                              seed=lambda n: binding)
-    assert "/2026-10-02/" in stored[0]
-    rows = read(LocalStore(tmp_path), all_revisions=False, dataset=reserve)
     payload = sample("BindingConstraints/Reserve", "wire", START, seed=binding)
+    as_of = reserve.as_of(payload)
+    assert stored == [f"sourcing/miso_binding_constraints_reserve/{as_of:%Y-%m-%d}/"
+                      f"binding_constraints_reserve_{as_of:%Y%m%d_%H%M}.json.gz"]
+    rows = read(LocalStore(tmp_path), all_revisions=False, dataset=reserve)
     assert [r["name"] for r in rows] == sorted(row["Name"] for row in payload["Constraint"])
 
 

@@ -40,7 +40,7 @@ def test_bad_ranges_are_usage_errors(first, last):
      "sourcing/miso_binding_constraints_reserve/2026-10-{:02d}/"),
 ])
 def test_listing_covers_the_range_and_a_day_either_side(name, folder):
-    """Keys carry the slot's day: a two-day export lists four day folders, no more."""
+    """Keys carry their as-of instant's day: a two-day export lists four day folders."""
     prefixes = key_prefixes(datasets.get(name), "sourcing", parse_range("2026-10-02",
                                                                         "2026-10-03"))
     assert prefixes == [folder.format(day) for day in (1, 2, 3, 4)]

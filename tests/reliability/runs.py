@@ -7,15 +7,19 @@ import os
 import subprocess
 import sys
 
+from gridcollect import keys
+from gridcollect.datasets.miso.realtime_total_load import DATASET as TOTAL_LOAD
 from gridcollect.digest import sha256_of
 
 from ..e2e.cli import REPO, WIRE, Result
 
 SLOT = "2025-12-05T12:00:00"
 LOAD = ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]
-KEY = "sourcing/miso_realtime_total_load/2025/12/05/realtime_total_load_20251205_120000.json.gz"
 BODY = (WIRE / "RealTimeTotalLoad.json").read_bytes()
 DIGEST = sha256_of(json.loads(BODY))
+# Where the snapshot belongs: the key template at the as-of instant its payload states.
+KEY = keys.join("sourcing", keys.render(
+    TOTAL_LOAD.key_template, TOTAL_LOAD.as_of(json.loads(BODY)), {}))
 
 
 def clean_env() -> dict[str, str]:
