@@ -291,7 +291,8 @@ def test_a_taken_key_that_reads_back_late_is_adopted_not_stored_again(tmp_path, 
     backends = Backends(store, SqliteRegistry(tmp_path / "registry.sqlite3"),
                         Outbox(tmp_path / "outbox.sqlite3"), "sourcing")
     pipeline = Pipeline(TOY, fetcher=Fetcher(HttpSettings(api_base_url=server.url)),
-                        backends=backends, options=RunOptions(), lease_seconds=60)
+                        backends=backends, options=RunOptions(), lease_seconds=60,
+                        now=lambda: datetime(2025, 12, 5, 12, 0, 7, tzinfo=UTC))
     assert pipeline.collect(SLOT) == KEY
     assert store.get(KEY.replace(".json.gz", "_2.json.gz")) is None
     assert pipeline.report.collected == 1 and backends.outbox.pending() == 1

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from gridcollect import keys
+from gridcollect.datasets.miso.realtime_total_load import DATASET as TOTAL_LOAD
 from gridcollect.replay import ReplayServer, Reply
 
 from .cli import WIRE, run_cli
@@ -14,8 +16,10 @@ pytestmark = pytest.mark.servers
 
 SLOT = "2025-12-05T12:00:00"
 LOAD = ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]
-KEY = "sourcing/miso_realtime_total_load/2025/12/05/realtime_total_load_20251205_120000.json.gz"
 BODY = (WIRE / "RealTimeTotalLoad.json").read_bytes()
+# Where the snapshot belongs: the key template at the as-of instant its payload states.
+KEY = keys.join("sourcing", keys.render(
+    TOTAL_LOAD.key_template, TOTAL_LOAD.as_of(json.loads(BODY)), {}))
 
 
 @pytest.fixture
