@@ -70,6 +70,34 @@ def test_retry_after_as_an_http_date_is_honoured(server):
     assert len(sleeps) == 1 and 27 <= sleeps[0] <= 30
 
 
+@pytest.mark.parametrize("value", ["Wed, 99 Foo 2025 00:00:00 GMT", "\u00b2", "soon", ","],
+                         ids=["bad-date", "superscript-two", "word", "comma"])
+def test_a_malformed_retry_after_is_treated_as_absent(server, value):
+    """An unparseable Retry-After never raises: the backoff applies and the retry happens."""
+    sleeps: list[float] = []
+    server.set(PATH, Reply(status=503, headers={"Retry-After": value}), Reply(body={"value": 2}))
+    outcome = fetcher_for(server, sleeps).fetch(TOY, {})
+    assert isinstance(outcome, Fetched)
+    assert len(sleeps) == 1 and 0 <= sleeps[0] <= 1.0
+
+
+def test_a_retry_after_date_without_a_zone_is_read_as_utc(server, monkeypatch):
+    """An HTTP date is GMT: ``-0000`` is not the local time of the machine."""
+    monkeypatch.setenv("TZ", "America/Chicago")
+    time.tzset()
+    try:
+        sleeps: list[float] = []
+        when = email.utils.formatdate(time.time() + 30)  # "... +0000"
+        when = when.removesuffix("+0000") + "-0000"
+        server.set(PATH, Reply(status=503, headers={"Retry-After": when}),
+                   Reply(body={"value": 2}))
+        fetcher_for(server, sleeps, backoff_max_seconds=100_000).fetch(TOY, {})
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert len(sleeps) == 1 and 27 <= sleeps[0] <= 30
+
+
 def test_retries_are_bounded_then_unavailable(server):
     """After max_retries the outcome is Unavailable with the last reason."""
     sleeps: list[float] = []

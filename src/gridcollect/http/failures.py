@@ -7,6 +7,7 @@ import email.utils
 import ssl
 import time
 from collections.abc import Mapping
+from datetime import UTC
 
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -60,15 +61,23 @@ def failure_of(exc: HTTPError) -> Retry | Refuse:
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``Retry-After`` (delay seconds or an HTTP date), if given."""
-    value = headers.get("retry-after")
+    """Seconds to wait from ``Retry-After`` (delay seconds or an HTTP date), if given.
+
+    A value that is neither (a malformed date, digits outside ASCII such as ``²``) counts
+    as absent: the backoff applies, and a server's typo never ends a run. An HTTP date is
+    always GMT, so one without a usable zone (``-0000``) is read as UTC, never local time.
+    """
+    value = (headers.get("retry-after") or "").strip()
     if not value:
         return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    parsed = email.utils.parsedate_to_datetime(value) if "," in value else None
-    if parsed is None:
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
     return max(0.0, parsed.timestamp() - time.time())
 
 
