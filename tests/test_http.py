@@ -10,6 +10,7 @@ import zlib
 
 import pytest
 
+from gridcollect import largejson
 from gridcollect.http import USER_AGENT, Fetched, Fetcher, NoData, Rejected, Unavailable
 from gridcollect.http import body as http_body
 from gridcollect.replay import ReplayServer, Reply
@@ -152,6 +153,44 @@ def test_unusable_bodies_are_rejected_with_a_named_reason(server, reply, reason)
     server.set(PATH, reply)
     outcome = fetcher_for(server).fetch(TOY, {})
     assert isinstance(outcome, Rejected) and reason in outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"value": 1, "name": "a\\ud800b"}', "at name"),
+        (b'{"value": 1, "rows": [{"x": "\\uDC00"}]}', "at rows[0].x"),
+        ('{"value": 1, "\ud800": 2}'.encode("utf-8", "surrogatepass"), "at the top level"),
+        (b'"\\ud800"', "at the top level"),
+    ],
+    ids=["escaped", "escaped-low-in-a-row", "raw-bytes-in-a-key", "top-level-string"],
+)
+def test_a_lone_surrogate_is_refused_by_name(server, body, where):
+    """A string holding half a UTF-16 pair is not text: refused, naming where it sits."""
+    server.set(PATH, Reply(body=body))
+    outcome = fetcher_for(server).fetch(TOY, {})
+    assert isinstance(outcome, Rejected), outcome
+    assert "lone surrogate \\ud" in outcome.reason.lower() and where in outcome.reason
+
+
+def test_a_surrogate_pair_is_text_and_fetched(server):
+    """An escaped pair (an emoji) is one character, fetched as such."""
+    server.set(PATH, Reply(body=b'{"value": 1, "name": "\\ud83d\\ude00"}'))
+    outcome = fetcher_for(server).fetch(TOY, {})
+    assert isinstance(outcome, Fetched) and outcome.payload["name"] == "\U0001F600"
+
+
+@pytest.mark.parametrize("framing", ["chunked", "length"])
+def test_a_lone_surrogate_in_a_large_streamed_body_is_refused(server, framing):
+    """Past the size where arrays are parsed lazily (and, chunked, spooled to a file),
+    the last row's lone surrogate is still found and named."""
+    rows = [{"n": n, "text": "x" * 40} for n in range(100_000)] + [{"n": -1, "text": "\ud800"}]
+    body = json.dumps({"value": 1, "rows": rows}).encode()
+    assert len(body) > largejson.LARGE_BODY_BYTES
+    server.set(PATH, Reply(body=body, framing=framing))
+    outcome = fetcher_for(server, max_retries=0).fetch(TOY, {})
+    assert isinstance(outcome, Rejected), outcome
+    assert "lone surrogate \\ud800" in outcome.reason and "rows[100000].text" in outcome.reason
 
 
 @pytest.mark.parametrize("framing", ["length", "chunked", "close"])
