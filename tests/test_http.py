@@ -1,6 +1,7 @@
 """The one HTTP client against a real local server."""
 
 import email.utils
+import socket
 import gzip
 import json
 import tempfile
@@ -9,10 +10,13 @@ import tracemalloc
 import zlib
 
 import pytest
+from urllib3.connection import HTTPSConnection
+from urllib3.exceptions import NameResolutionError
 
 from gridcollect import largejson
 from gridcollect.http import USER_AGENT, Fetched, Fetcher, NoData, Rejected, Unavailable
 from gridcollect.http import body as http_body
+from gridcollect.http.failures import Unreachable, failure_of
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import HttpSettings
 
@@ -292,3 +296,25 @@ def test_connection_refused_is_unavailable():
     settings = HttpSettings(api_base_url="http://127.0.0.1:9", max_retries=1)
     outcome = Fetcher(settings, sleep=lambda s: None).fetch(TOY, {})
     assert isinstance(outcome, Unavailable) and "connection failed" in outcome.reason
+
+
+def test_a_host_name_that_does_not_resolve_is_not_retried_and_says_what_to_do():
+    """No DNS answer (offline): one attempt, the host named, the ways to go on given."""
+    sleeps: list[float] = []
+    settings = HttpSettings(api_base_url="http://gridcollect-test.invalid/api", max_retries=4)
+    outcome = Fetcher(settings, sleep=sleeps.append).fetch(TOY, {})
+    assert isinstance(outcome, Unavailable) and sleeps == []
+    assert outcome.reason.startswith(
+        "cannot resolve gridcollect-test.invalid: the API server is unreachable from this "
+        "machine")
+    assert "gridcollect demo" in outcome.reason and "--api-base-url" in outcome.reason
+
+
+def test_misos_own_host_not_resolving_is_said_to_be_misos_api():
+    """The default host is called MISO's API (checked on the error alone: no lookup made)."""
+    host = "public-api.misoenergy.org"
+    error = NameResolutionError(host, HTTPSConnection(host), socket.gaierror(-2, "unknown"))
+    failure = failure_of(error)
+    assert isinstance(failure, Unreachable)
+    assert str(failure).startswith(
+        f"cannot resolve {host}: MISO's API is unreachable from this machine")

@@ -3,6 +3,7 @@ the candidate concerned and a summary, never a traceback."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from gridcollect.replay import ReplayServer, Reply
@@ -11,6 +12,7 @@ from gridcollect.samples import sample
 from .cli import run_cli, stored_files
 
 NOW = datetime.now(UTC)
+SLOT = NOW.strftime("%Y-%m-%dT%H:%M:%S")
 ENDPOINTS = ("RealTimeTotalLoad", "BindingConstraints/Reserve", "CsatSupplyDemand")
 
 
@@ -43,3 +45,21 @@ def test_a_malformed_retry_after_fails_one_dataset_and_spares_the_others(tmp_pat
         "HTTP 429 (gave up after 2 attempts)"]
     assert retried == 2
     assert [f.split("/")[1] for f in stored_files(tmp_path)] == ["miso_csat_supply_demand"]
+
+
+def test_an_api_host_that_does_not_resolve_fails_at_once_with_the_way_forward(tmp_path):
+    """Offline (here: a name under .invalid): no retries, one line naming the host, that it
+    is unreachable from this machine, and `gridcollect demo` and --api-base-url."""
+    started = time.monotonic()
+    result = run_cli("miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT,
+                     "--api-base-url", "https://miso.gridcollect-test.invalid/api",
+                     "--output-dir", str(tmp_path))
+    elapsed = time.monotonic() - started
+    assert result.code == 1, result.stderr
+    assert "Traceback" not in result.stderr and "retry" not in result.stderr
+    [error] = result.summary["errors"]
+    assert error["error"].startswith("cannot resolve miso.gridcollect-test.invalid: the API "
+                                     "server is unreachable from this machine")
+    assert "`gridcollect demo`" in error["error"] and "--api-base-url" in error["error"]
+    assert "gaierror" not in result.stderr
+    assert elapsed < 4

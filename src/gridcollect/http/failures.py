@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import email.utils
+import socket
 import ssl
 import time
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from urllib3.exceptions import (
     DecodeError,
     HTTPError,
     LocationValueError,
+    NameResolutionError,
     NewConnectionError,
     ProtocolError,
     ProxyError,
@@ -21,6 +23,11 @@ from urllib3.exceptions import (
     SSLError,
 )
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util import parse_url
+
+from ..settings import DEFAULT_API_BASE_URL
+
+_MISO_HOST = parse_url(DEFAULT_API_BASE_URL).host
 
 
 class Retry(Exception):
@@ -37,8 +44,16 @@ class Refuse(Exception):
     """A final failure: the answer is unusable, and trying again would not change it."""
 
 
-def failure_of(exc: HTTPError) -> Retry | Refuse:
+class Unreachable(Exception):
+    """The server cannot be reached from this machine at all (its name does not resolve):
+    no answer, and retrying within seconds would not change that."""
+
+
+def failure_of(exc: HTTPError) -> Retry | Refuse | Unreachable:
     """What a urllib3 error means for the fetch."""
+    unresolved = _cause(exc, NameResolutionError)
+    if unresolved is not None or _cause(exc, socket.gaierror) is not None:
+        return _unresolved(unresolved, via_proxy=isinstance(exc, ProxyError))
     unverified = _cause(exc, ssl.SSLCertVerificationError)
     if unverified is not None:
         # A certificate that does not verify now will not verify on a retry.
@@ -79,6 +94,18 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return max(0.0, parsed.timestamp() - time.time())
+
+
+def _unresolved(exc: BaseException | None, *, via_proxy: bool) -> Unreachable:
+    """A name that does not resolve: offline, or DNS blocked. Said plainly, with the ways
+    to go on, since this is what a first run on a machine without network meets."""
+    conn = getattr(exc, "conn", None)
+    host = getattr(conn, "host", None) or "the API's host"
+    what = "the proxy" if via_proxy else "MISO's API" if host == _MISO_HOST else "the API server"
+    return Unreachable(
+        f"cannot resolve {host}: {what} is unreachable from this machine (no network, or no "
+        "DNS); `gridcollect demo` runs offline, and --api-base-url sets another server"
+    )
 
 
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:

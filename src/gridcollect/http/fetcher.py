@@ -19,7 +19,7 @@ from ..model import Dataset
 from ..secrets import mask_url
 from ..settings import HttpSettings
 from .body import discard, read_capped, release
-from .failures import Refuse, Retry, failure_of, retry_after
+from .failures import Refuse, Retry, Unreachable, failure_of, retry_after
 from .outcomes import Fetched, FetchOutcome, NoData, Rejected, Unavailable
 from .payload import decode_json
 from .redirects import get_following_redirects
@@ -91,6 +91,8 @@ class Fetcher:
                 self._sleep(wait)
             except Refuse as refused:
                 return Rejected(shown, str(refused))
+            except Unreachable as unreachable:
+                return Unavailable(shown, str(unreachable))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
