@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import jsonbytes, keys
-from .digest import registry_key, sha256_of
+from .digest import registry_key, sha256_in, sha256_of
 from .errors import BackendUnavailable, KeyConflict, StoreError
 from .http import Fetched, Fetcher, NoData
 from .largejson import batched, dump_chunks, gzip_of, is_lazy
@@ -128,7 +128,8 @@ class Pipeline:
 
     def _keep(self, snapshot: Snapshot) -> str | None:
         dataset, options, registry = self.dataset, self.options, self.backends.registry
-        name = registry_key(options.environment, dataset.dgroup, snapshot.sha256)
+        name = registry_key(options.environment, dataset.dgroup, snapshot.sha256,
+                            snapshot.slot.params)
         key = self._key_for(snapshot)
         token: str | None = None
         adopt_key: str | None = None
@@ -183,7 +184,7 @@ class Pipeline:
             )
             if not isinstance(claim, Claimed):
                 continue
-            sha256 = pending.name.rpartition(":")[2]
+            sha256 = sha256_in(pending.name)
             found = self._find_stored(pending.key, sha256)
             if found is None:
                 registry.release(pending.name, token=claim.token)
