@@ -1,9 +1,9 @@
 """The one HTTP client against a real local server."""
 
 import email.utils
-import socket
 import gzip
 import json
+import socket
 import tempfile
 import time
 import tracemalloc
@@ -20,6 +20,7 @@ from gridcollect.http.failures import Unreachable, failure_of
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import HttpSettings
 
+from .support.drip import DripServer
 from .support.toy import NO_PLACEHOLDER, TOY
 
 PATH = "/Toy/Feed"
@@ -318,3 +319,27 @@ def test_misos_own_host_not_resolving_is_said_to_be_misos_api():
     assert isinstance(failure, Unreachable)
     assert str(failure).startswith(
         f"cannot resolve {host}: MISO's API is unreachable from this machine")
+
+
+@pytest.mark.parametrize("phase", ["headers", "body", "chunked"])
+def test_an_answer_dripping_a_byte_at_a_time_ends_at_the_deadline(phase):
+    """Each byte comes well within the read timeout, yet the attempt (headers and body,
+    spooled or not) ends once the timeout has passed in all, as a timeout."""
+    with DripServer(phase, interval=0.05) as drip:
+        settings = HttpSettings(api_base_url=drip.url, timeout_seconds=0.6, max_retries=0)
+        started = time.monotonic()
+        outcome = Fetcher(settings).fetch(TOY, {})
+        elapsed = time.monotonic() - started
+    assert isinstance(outcome, Unavailable), outcome
+    assert outcome.reason == ("timed out (no complete answer within 0.6 s) "
+                              "(gave up after 1 attempts)")
+    assert 0.6 <= elapsed < 1.5
+
+
+def test_a_slow_answer_within_the_deadline_is_fetched():
+    """Dripping that ends in time is a complete answer."""
+    with DripServer("body", interval=0.01, size=20) as drip:
+        settings = HttpSettings(api_base_url=drip.url, timeout_seconds=5, max_retries=0)
+        outcome = Fetcher(settings).fetch(TOY, {})
+    assert isinstance(outcome, Fetched) and outcome.payload["value"] == 1
+

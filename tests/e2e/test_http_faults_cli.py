@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
+from ..support.drip import DripServer
 from .cli import run_cli, stored_files
 
 NOW = datetime.now(UTC)
@@ -63,3 +66,23 @@ def test_an_api_host_that_does_not_resolve_fails_at_once_with_the_way_forward(tm
     assert "`gridcollect demo`" in error["error"] and "--api-base-url" in error["error"]
     assert "gaierror" not in result.stderr
     assert elapsed < 4
+
+
+@pytest.mark.parametrize("phase", ["headers", "body", "chunked"])
+@pytest.mark.scenario("MISO drips its answer a byte every 0.2 s (headers, a body of known "
+                      "length, or a chunked body spooled to a file) with --timeout 2",
+                      outcome="the attempt ends 2 s after it began, not after the hour the "
+                              "answer would take: exit 1, 'timed out (no complete answer "
+                              "within 2 s)', nothing stored")
+def test_an_answer_dripping_for_ever_ends_the_run_soon_after_the_timeout(tmp_path, phase):
+    """--timeout bounds the whole attempt, not each read: the run ends within seconds."""
+    with DripServer(phase, interval=0.2) as drip:
+        started = time.monotonic()
+        result = run_cli("miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT,
+                         "--api-base-url", drip.url, "--timeout", "2", "--max-retries", "0",
+                         "--output-dir", str(tmp_path))
+        elapsed = time.monotonic() - started
+    assert result.code == 1, result.stderr
+    [error] = result.summary["errors"]
+    assert error["error"] == "timed out (no complete answer within 2 s) (gave up after 1 attempts)"
+    assert elapsed < 2 + 3 and stored_files(tmp_path) == []
