@@ -155,8 +155,8 @@ class Fetcher:
             if not 200 <= status < 300:
                 discard(response)
                 raise Refuse(f"HTTP {status} {response.reason or ''}".strip())
-            return read_capped(response, self.settings.max_response_bytes), \
-                response.headers.get("content-type", "")
+            body = read_capped(response, self.settings.max_response_bytes)
+            return body, response.headers.get("content-type", "")
         finally:
             release(response)
 
