@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gridcollect.backends import open_backends
-from gridcollect.digest import registry_key
+from gridcollect.digest import registry_key, sha256_in
 
 from .backends import Backends
 from .content import DATASET, Schedule, digest_at
@@ -96,7 +96,7 @@ def _registered(settings: Any) -> dict[str, float]:
     prefix = registry_key("dev", DATASET, "")
     with open_backends(settings) as opened:
         registry: Any = opened.backends.registry
-        return {name.rpartition(":")[2]: datetime.fromisoformat(entry.registered_at).timestamp()
+        return {sha256_in(name): datetime.fromisoformat(entry.registered_at).timestamp()
                 for name, entry in registry.entries(prefix)}
 
 

@@ -3,18 +3,24 @@
 import email.utils
 import gzip
 import json
+import socket
 import tempfile
 import time
 import tracemalloc
 import zlib
 
 import pytest
+from urllib3.connection import HTTPSConnection
+from urllib3.exceptions import NameResolutionError
 
+from gridcollect import largejson
 from gridcollect.http import USER_AGENT, Fetched, Fetcher, NoData, Rejected, Unavailable
 from gridcollect.http import body as http_body
+from gridcollect.http.failures import Unreachable, failure_of
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import HttpSettings
 
+from .support.drip import DripServer
 from .support.toy import NO_PLACEHOLDER, TOY
 
 PATH = "/Toy/Feed"
@@ -67,6 +73,34 @@ def test_retry_after_as_an_http_date_is_honoured(server):
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     server.set(PATH, Reply(status=503, headers={"Retry-After": when}), Reply(body={"value": 2}))
     fetcher_for(server, sleeps).fetch(TOY, {})
+    assert len(sleeps) == 1 and 27 <= sleeps[0] <= 30
+
+
+@pytest.mark.parametrize("value", ["Wed, 99 Foo 2025 00:00:00 GMT", "\u00b2", "soon", ","],
+                         ids=["bad-date", "superscript-two", "word", "comma"])
+def test_a_malformed_retry_after_is_treated_as_absent(server, value):
+    """An unparseable Retry-After never raises: the backoff applies and the retry happens."""
+    sleeps: list[float] = []
+    server.set(PATH, Reply(status=503, headers={"Retry-After": value}), Reply(body={"value": 2}))
+    outcome = fetcher_for(server, sleeps).fetch(TOY, {})
+    assert isinstance(outcome, Fetched)
+    assert len(sleeps) == 1 and 0 <= sleeps[0] <= 1.0
+
+
+def test_a_retry_after_date_without_a_zone_is_read_as_utc(server, monkeypatch):
+    """An HTTP date is GMT: ``-0000`` is not the local time of the machine."""
+    monkeypatch.setenv("TZ", "America/Chicago")
+    time.tzset()
+    try:
+        sleeps: list[float] = []
+        when = email.utils.formatdate(time.time() + 30)  # "... +0000"
+        when = when.removesuffix("+0000") + "-0000"
+        server.set(PATH, Reply(status=503, headers={"Retry-After": when}),
+                   Reply(body={"value": 2}))
+        fetcher_for(server, sleeps, backoff_max_seconds=100_000).fetch(TOY, {})
+    finally:
+        monkeypatch.undo()
+        time.tzset()
     assert len(sleeps) == 1 and 27 <= sleeps[0] <= 30
 
 
@@ -124,6 +158,44 @@ def test_unusable_bodies_are_rejected_with_a_named_reason(server, reply, reason)
     server.set(PATH, reply)
     outcome = fetcher_for(server).fetch(TOY, {})
     assert isinstance(outcome, Rejected) and reason in outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"value": 1, "name": "a\\ud800b"}', "at name"),
+        (b'{"value": 1, "rows": [{"x": "\\uDC00"}]}', "at rows[0].x"),
+        ('{"value": 1, "\ud800": 2}'.encode("utf-8", "surrogatepass"), "at the top level"),
+        (b'"\\ud800"', "at the top level"),
+    ],
+    ids=["escaped", "escaped-low-in-a-row", "raw-bytes-in-a-key", "top-level-string"],
+)
+def test_a_lone_surrogate_is_refused_by_name(server, body, where):
+    """A string holding half a UTF-16 pair is not text: refused, naming where it sits."""
+    server.set(PATH, Reply(body=body))
+    outcome = fetcher_for(server).fetch(TOY, {})
+    assert isinstance(outcome, Rejected), outcome
+    assert "lone surrogate \\ud" in outcome.reason.lower() and where in outcome.reason
+
+
+def test_a_surrogate_pair_is_text_and_fetched(server):
+    """An escaped pair (an emoji) is one character, fetched as such."""
+    server.set(PATH, Reply(body=b'{"value": 1, "name": "\\ud83d\\ude00"}'))
+    outcome = fetcher_for(server).fetch(TOY, {})
+    assert isinstance(outcome, Fetched) and outcome.payload["name"] == "\U0001F600"
+
+
+@pytest.mark.parametrize("framing", ["chunked", "length"])
+def test_a_lone_surrogate_in_a_large_streamed_body_is_refused(server, framing):
+    """Past the size where arrays are parsed lazily (and, chunked, spooled to a file),
+    the last row's lone surrogate is still found and named."""
+    rows = [{"n": n, "text": "x" * 40} for n in range(100_000)] + [{"n": -1, "text": "\ud800"}]
+    body = json.dumps({"value": 1, "rows": rows}).encode()
+    assert len(body) > largejson.LARGE_BODY_BYTES
+    server.set(PATH, Reply(body=body, framing=framing))
+    outcome = fetcher_for(server, max_retries=0).fetch(TOY, {})
+    assert isinstance(outcome, Rejected), outcome
+    assert "lone surrogate \\ud800" in outcome.reason and "rows[100000].text" in outcome.reason
 
 
 @pytest.mark.parametrize("framing", ["length", "chunked", "close"])
@@ -225,3 +297,49 @@ def test_connection_refused_is_unavailable():
     settings = HttpSettings(api_base_url="http://127.0.0.1:9", max_retries=1)
     outcome = Fetcher(settings, sleep=lambda s: None).fetch(TOY, {})
     assert isinstance(outcome, Unavailable) and "connection failed" in outcome.reason
+
+
+def test_a_host_name_that_does_not_resolve_is_not_retried_and_says_what_to_do():
+    """No DNS answer (offline): one attempt, the host named, the ways to go on given."""
+    sleeps: list[float] = []
+    settings = HttpSettings(api_base_url="http://gridcollect-test.invalid/api", max_retries=4)
+    outcome = Fetcher(settings, sleep=sleeps.append).fetch(TOY, {})
+    assert isinstance(outcome, Unavailable) and sleeps == []
+    assert outcome.reason.startswith(
+        "cannot resolve gridcollect-test.invalid: the API server is unreachable from this "
+        "machine")
+    assert "gridcollect demo" in outcome.reason and "--api-base-url" in outcome.reason
+
+
+def test_misos_own_host_not_resolving_is_said_to_be_misos_api():
+    """The default host is called MISO's API (checked on the error alone: no lookup made)."""
+    host = "public-api.misoenergy.org"
+    error = NameResolutionError(host, HTTPSConnection(host), socket.gaierror(-2, "unknown"))
+    failure = failure_of(error)
+    assert isinstance(failure, Unreachable)
+    assert str(failure).startswith(
+        f"cannot resolve {host}: MISO's API is unreachable from this machine")
+
+
+@pytest.mark.parametrize("phase", ["headers", "body", "chunked"])
+def test_an_answer_dripping_a_byte_at_a_time_ends_at_the_deadline(phase):
+    """Each byte comes well within the read timeout, yet the attempt (headers and body,
+    spooled or not) ends once the timeout has passed in all, as a timeout."""
+    with DripServer(phase, interval=0.05) as drip:
+        settings = HttpSettings(api_base_url=drip.url, timeout_seconds=0.6, max_retries=0)
+        started = time.monotonic()
+        outcome = Fetcher(settings).fetch(TOY, {})
+        elapsed = time.monotonic() - started
+    assert isinstance(outcome, Unavailable), outcome
+    assert outcome.reason == ("timed out (no complete answer within 0.6 s) "
+                              "(gave up after 1 attempts)")
+    assert 0.6 <= elapsed < 1.5
+
+
+def test_a_slow_answer_within_the_deadline_is_fetched():
+    """Dripping that ends in time is a complete answer."""
+    with DripServer("body", interval=0.01, size=20) as drip:
+        settings = HttpSettings(api_base_url=drip.url, timeout_seconds=5, max_retries=0)
+        outcome = Fetcher(settings).fetch(TOY, {})
+    assert isinstance(outcome, Fetched) and outcome.payload["value"] == 1
+

@@ -171,3 +171,17 @@ def test_an_unsupported_proxy_scheme_is_a_clear_refusal(environment):
         outcome = fetch(server.url)
     assert isinstance(outcome, Rejected)
     assert outcome.reason == "unsupported proxy in the environment: socks5://u:***@127.0.0.1:1080"
+
+
+def test_a_proxy_whose_name_does_not_resolve_is_named_as_the_proxy(monkeypatch):
+    """HTTP_PROXY naming an unknown host: one attempt, the proxy named as what is unreachable."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.gridcollect-test.invalid:3128")
+    sleeps: list[float] = []
+    settings = HttpSettings(api_base_url="http://api.example.com", max_retries=3)
+    outcome = Fetcher(settings, sleep=sleeps.append).fetch(TOY, {})
+    assert isinstance(outcome, Unavailable) and sleeps == []
+    assert outcome.reason.startswith("cannot resolve proxy.gridcollect-test.invalid: the proxy "
+                                     "is unreachable from this machine")

@@ -76,7 +76,7 @@ def test_new_snapshot_is_stored_under_the_slot_key_registered_and_announced(env)
     assert pipeline.collect(SLOT) == KEY
     backends = env.backends
     assert read_envelope(backends.store, KEY)["payload"] == {"value": 1}
-    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}), SLOT.params)
     assert backends.registry.lookup(name).key == KEY
     assert backends.outbox.pending() == 1
     assert pipeline.report.as_dict()["collected"] == 1
@@ -90,6 +90,17 @@ def test_identical_snapshot_is_skipped_as_duplicate(env):
     assert later.report.skipped_duplicate == 1 and later.report.collected == 0
 
 
+def test_the_same_body_for_other_parameter_values_is_another_snapshot(env):
+    """Deduplication is per parameter values: one body for two zones is stored for each."""
+    env().collect(SLOT)
+    west = env()
+    stored = west.collect(Slot(SLOT.at, {"zone": "WEST"}))
+    assert stored == KEY.replace("_east", "_west") and west.report.collected == 1
+    again = env()
+    assert again.collect(Slot(SLOT.at, {"zone": "WEST"})) is None
+    assert again.report.skipped_duplicate == 1
+
+
 def test_force_stores_a_duplicate_again(env):
     """--force bypasses the duplicate check and rewrites the object."""
     env().collect(SLOT)
@@ -101,7 +112,7 @@ def test_skip_hash_check_neither_checks_nor_registers(env):
     """--skip-hash-check stores every fetch and leaves the registry untouched."""
     pipeline = env(skip_hash_check=True)
     pipeline.collect(SLOT)
-    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}), SLOT.params)
     assert env.backends.registry.lookup(name) is None
 
 
@@ -113,7 +124,7 @@ def test_invalid_payload_fails_with_the_rule_and_is_neither_stored_nor_registere
     report = pipeline.report.as_dict()
     assert report["failed"] == 1 and "value must be an integer" in report["errors"][0]["error"]
     assert env.backends.store.get(KEY) is None and env.backends.outbox.pending() == 0
-    name = registry_key("dev", "toy_feed", sha256_of({"value": "high"}))
+    name = registry_key("dev", "toy_feed", sha256_of({"value": "high"}), SLOT.params)
     assert isinstance(env.backends.registry.claim(name, key="k", lease_seconds=1,
                                                   ttl_seconds=9), Claimed)
 
@@ -137,7 +148,7 @@ def test_different_content_in_the_same_slot_gets_its_own_key(env, server):
 
 def test_abandoned_claim_adopts_the_object_it_already_wrote(env):
     """Crash after store, before register: the next run registers the object, not a copy."""
-    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}), SLOT.params)
     pipeline = env()
     pipeline.collect(SLOT)
     # Turn the entry back into a claim whose lease has run out, as a dead worker leaves it.
@@ -181,7 +192,7 @@ def test_claim_of_a_dead_local_worker_is_taken_over_at_once(env):
     """A claim left by a killed process on this host does not wait for its lease."""
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}), SLOT.params)
     env.backends.registry.claim(name, key=KEY, lease_seconds=3600, ttl_seconds=7200,
                                 owner=owner_of(dead.pid))
     pipeline = env()
@@ -192,7 +203,7 @@ def test_claim_of_a_dead_local_worker_is_taken_over_at_once(env):
                       outcome="nothing stored twice: reported as a duplicate")
 def test_claim_of_a_live_worker_is_left_alone(env):
     """While the holder lives (and its lease runs), the snapshot is not stored twice."""
-    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}), SLOT.params)
     env.backends.registry.claim(name, key=KEY, lease_seconds=3600, ttl_seconds=7200,
                                 owner=owner_of(os.getppid()))
     pipeline = env()
@@ -248,7 +259,7 @@ def test_recovery_leaves_the_claim_of_a_live_worker_alone(env):
 def test_recovery_registers_and_announces_an_orphaned_object(env, server):
     """An object stored under an expired claim is registered and announced as recovered."""
     env().collect(SLOT)
-    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+    name = registry_key("dev", "toy_feed", sha256_of({"value": 1}), SLOT.params)
     db = env.backends.registry._db
     db.execute("UPDATE digests SET state='claimed', token='dead', lease_until=0 WHERE name=?",
                (name,))

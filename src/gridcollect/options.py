@@ -182,7 +182,9 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--api-base-url", default=DEFAULT_API_BASE_URL, envvar="MISO_API_BASE_URL",
                  show_default=True, callback=_http_url, help="Base URL of the MISO public API."),
     click.option("--timeout", type=click.FloatRange(min=0.1, max=600), default=30.0,
-                 show_default=True, callback=_seconds, help="HTTP timeout in seconds."),
+                 show_default=True, callback=_seconds,
+                 help="Seconds each HTTP attempt may take in all: connecting, headers and "
+                      "body."),
     click.option("--max-retries", type=click.IntRange(0, 20), default=4, show_default=True,
                  help="Retries of 429/5xx/timeouts, with exponential backoff and jitter."),
     click.option("--max-response-bytes", type=click.IntRange(min=1), default=64 * 1024 * 1024,

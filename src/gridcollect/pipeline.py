@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import jsonbytes, keys
-from .digest import registry_key, sha256_of
+from .digest import registry_key, sha256_in, sha256_of
 from .errors import BackendUnavailable, KeyConflict, StoreError
 from .http import Fetched, Fetcher, NoData
 from .largejson import batched, dump_chunks, gzip_of, is_lazy
@@ -205,7 +205,8 @@ class Pipeline:
     def _keep(self, snapshot: Snapshot) -> str | None:
         """Store ``snapshot`` unless its digest is known; ``None`` means a duplicate."""
         dataset, options, registry = self.dataset, self.options, self.backends.registry
-        name = registry_key(options.environment, dataset.dgroup, snapshot.sha256)
+        name = registry_key(options.environment, dataset.dgroup, snapshot.sha256,
+                            snapshot.slot.params)
         key = self._key_for(snapshot)
         token: str | None = None
         adopt_key: str | None = None
@@ -260,7 +261,7 @@ class Pipeline:
             dead = is_dead(pending.owner)
             if not (pending.expired or dead):
                 continue
-            sha256 = pending.name.rpartition(":")[2]
+            sha256 = sha256_in(pending.name)
             found = self._find_stored(pending.key, sha256)
             if found is None:
                 if dead or pending.expired_seconds > ABANDONED_AFTER_SECONDS:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gridcollect.digest import sha256_of
+from gridcollect.digest import sha256_in, sha256_of
 from gridcollect.model import Dataset
 
 from ..support.servers import consume_messages
@@ -115,7 +115,7 @@ def assert_consistent(state: FinalState, dataset: Dataset, expected: set[str]) -
     for name, value in state.registry.items():
         assert value["state"] == "registered", f"{name} is left {value['state']}"
         assert value["key"] in state.objects, f"{name} names {value['key']}, which is absent"
-        assert name.rsplit(":", 1)[1] in expected
+        assert sha256_in(name) in expected
     assert set(state.announced()) <= set(state.objects), "an announcement names no object"
     assert state.outbox_pending == 0, "notifications still wait in the outbox"
     assert state.leftovers == [], "temporary files were left behind"

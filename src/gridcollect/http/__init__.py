@@ -14,7 +14,8 @@ Redirects, proxies from the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_
 
 Modules: :mod:`.fetcher` (attempts and retries), :mod:`.outcomes`, :mod:`.redirects`,
 :mod:`.routes` (pools, proxies, TLS), :mod:`.body` (reading bodies under the cap),
-:mod:`.payload` (JSON decoding) and :mod:`.failures` (what an error means for a fetch).
+:mod:`.payload` (JSON decoding), :mod:`.failures` (what an error means for a fetch) and
+:mod:`.deadline` (one time limit for a whole attempt).
 """
 
 from .fetcher import USER_AGENT, Fetcher

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import email.utils
+import socket
 import ssl
 import time
 from collections.abc import Mapping
+from datetime import UTC
 
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
     HTTPError,
     LocationValueError,
+    NameResolutionError,
     NewConnectionError,
     ProtocolError,
     ProxyError,
@@ -20,6 +23,11 @@ from urllib3.exceptions import (
     SSLError,
 )
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
+from urllib3.util import parse_url
+
+from ..settings import DEFAULT_API_BASE_URL
+
+_MISO_HOST = parse_url(DEFAULT_API_BASE_URL).host
 
 
 class Retry(Exception):
@@ -36,8 +44,16 @@ class Refuse(Exception):
     """A final failure: the answer is unusable, and trying again would not change it."""
 
 
-def failure_of(exc: HTTPError) -> Retry | Refuse:
+class Unreachable(Exception):
+    """The server cannot be reached from this machine at all (its name does not resolve):
+    no answer, and retrying within seconds would not change that."""
+
+
+def failure_of(exc: HTTPError) -> Retry | Refuse | Unreachable:
     """What a urllib3 error means for the fetch."""
+    unresolved = _cause(exc, NameResolutionError)
+    if unresolved is not None or _cause(exc, socket.gaierror) is not None:
+        return _unresolved(unresolved, via_proxy=isinstance(exc, ProxyError))
     unverified = _cause(exc, ssl.SSLCertVerificationError)
     if unverified is not None:
         # A certificate that does not verify now will not verify on a retry.
@@ -60,16 +76,36 @@ def failure_of(exc: HTTPError) -> Retry | Refuse:
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``Retry-After`` (delay seconds or an HTTP date), if given."""
-    value = headers.get("retry-after")
+    """Seconds to wait from ``Retry-After`` (delay seconds or an HTTP date), if given.
+
+    A value that is neither (a malformed date, digits outside ASCII such as ``²``) counts
+    as absent: the backoff applies, and a server's typo never ends a run. An HTTP date is
+    always GMT, so one without a usable zone (``-0000``) is read as UTC, never local time.
+    """
+    value = (headers.get("retry-after") or "").strip()
     if not value:
         return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    parsed = email.utils.parsedate_to_datetime(value) if "," in value else None
-    if parsed is None:
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
     return max(0.0, parsed.timestamp() - time.time())
+
+
+def _unresolved(exc: BaseException | None, *, via_proxy: bool) -> Unreachable:
+    """A name that does not resolve: offline, or DNS blocked. Said plainly, with the ways
+    to go on, since this is what a first run on a machine without network meets."""
+    conn = getattr(exc, "conn", None)
+    host = getattr(conn, "host", None) or "the API's host"
+    what = "the proxy" if via_proxy else "MISO's API" if host == _MISO_HOST else "the API server"
+    return Unreachable(
+        f"cannot resolve {host}: {what} is unreachable from this machine (no network, or no "
+        "DNS); `gridcollect demo` runs offline, and --api-base-url sets another server"
+    )
 
 
 def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:

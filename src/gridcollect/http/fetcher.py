@@ -19,7 +19,8 @@ from ..model import Dataset
 from ..secrets import mask_url
 from ..settings import HttpSettings
 from .body import discard, read_capped, release
-from .failures import Refuse, Retry, failure_of, retry_after
+from .deadline import Deadline
+from .failures import Refuse, Retry, Unreachable, failure_of, retry_after
 from .outcomes import Fetched, FetchOutcome, NoData, Rejected, Unavailable
 from .payload import decode_json
 from .redirects import get_following_redirects
@@ -91,6 +92,8 @@ class Fetcher:
                 self._sleep(wait)
             except Refuse as refused:
                 return Rejected(shown, str(refused))
+            except Unreachable as unreachable:
+                return Unavailable(shown, str(unreachable))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
@@ -105,37 +108,57 @@ class Fetcher:
     def _attempt(
         self, dataset: Dataset, params: Mapping[str, str], shown: str
     ) -> FetchOutcome:
+        seconds = self.settings.timeout_seconds
+        failure: Refuse | Retry | Unreachable | None = None
+        with Deadline(seconds) as deadline:
+            try:
+                answer = self._exchange(dataset, params, shown)
+            except HTTPError as exc:
+                failure = failure_of(exc)
+            except Refuse as refused:
+                failure = refused
+        # Checked first: a body cut short by the deadline may look complete (or broken).
+        if deadline.expired:
+            raise Retry(f"timed out (no complete answer within {seconds:g} s)")
+        if failure is not None:
+            raise failure
+        if isinstance(answer, NoData):
+            return answer
+        body, content_type = answer
+        size = len(body)
+        return Fetched(payload=decode_json(body, content_type), url=shown, size=size)
+
+    def _exchange(
+        self, dataset: Dataset, params: Mapping[str, str], shown: str
+    ) -> NoData | tuple[bytearray, str]:
+        """One request, redirects followed: the body and its content type, unless the
+        status says there is none to read."""
         target = f"{self._base_rest}/{dataset.endpoint.lstrip('/')}"
         query = {p.query_name: params[p.name] for p in dataset.parameters if p.name in params}
         if query:
             target += ("&" if "?" in target else "?") + urlencode(query)
+        response = get_following_redirects(
+            self._routes, self._base_origin, target,
+            headers=self._headers, anonymous_headers=self._anonymous_headers,
+        )
         try:
-            response = get_following_redirects(
-                self._routes, self._base_origin, target,
-                headers=self._headers, anonymous_headers=self._anonymous_headers,
-            )
-            try:
-                status = response.status
-                if status in dataset.no_data_statuses:
-                    discard(response)
-                    return NoData(shown, status)
-                if status in _RETRYABLE_STATUSES:
-                    discard(response)
-                    raise Retry(f"HTTP {status}", retry_after(response.headers))
-                if status in dataset.status_reasons:
-                    discard(response)
-                    raise Refuse(f"{dataset.status_reasons[status]} (HTTP {status})")
-                if not 200 <= status < 300:
-                    discard(response)
-                    raise Refuse(f"HTTP {status} {response.reason or ''}".strip())
-                body = read_capped(response, self.settings.max_response_bytes)
-                content_type = response.headers.get("content-type", "")
-            finally:
-                release(response)
-        except HTTPError as exc:
-            raise failure_of(exc) from None
-        size = len(body)
-        return Fetched(payload=decode_json(body, content_type), url=shown, size=size)
+            status = response.status
+            if status in dataset.no_data_statuses:
+                discard(response)
+                return NoData(shown, status)
+            if status in _RETRYABLE_STATUSES:
+                discard(response)
+                raise Retry(f"HTTP {status}", retry_after(response.headers))
+            if status in dataset.status_reasons:
+                discard(response)
+                raise Refuse(f"{dataset.status_reasons[status]} (HTTP {status})")
+            if not 200 <= status < 300:
+                discard(response)
+                raise Refuse(f"HTTP {status} {response.reason or ''}".strip())
+            body = read_capped(response, self.settings.max_response_bytes)
+            return body, response.headers.get("content-type", "")
+        finally:
+            release(response)
 
     def _backoff(self, attempt: int, wait: float | None) -> float:
         ceiling = self.settings.backoff_max_seconds

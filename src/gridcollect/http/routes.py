@@ -18,6 +18,7 @@ import urllib3
 from urllib3.util import Url, parse_url
 
 from ..secrets import mask_url
+from .deadline import POOL_CLASSES
 from .failures import Refuse
 
 _KEPT_CONNECTIONS = 20  # kept alive per server, for a Fetcher shared by threads
@@ -85,6 +86,12 @@ class Routes:
         return Route(pool, absolute_form=proxy is not None and scheme == "http")
 
     def _new_manager(self, proxy: str | None) -> urllib3.PoolManager:
+        manager = self._new_plain_manager(proxy)
+        # Pools whose connections a Deadline can watch.
+        manager.pool_classes_by_scheme = POOL_CLASSES
+        return manager
+
+    def _new_plain_manager(self, proxy: str | None) -> urllib3.PoolManager:
         options: dict[str, Any] = {
             "maxsize": _KEPT_CONNECTIONS, "timeout": self._timeout, "retries": False,
         }

@@ -166,20 +166,25 @@ def test_unrecognised_shape_names_what_was_expected(payload: object) -> None:
     assert "or an array of rows with id, timeEst" in verdict.reason
 
 
-def test_placeholder_is_deterministic_and_names_the_region() -> None:
-    """Placeholders carry no time, so two slots of one region give the same placeholder."""
+def test_placeholder_names_its_slot_and_region() -> None:
+    """A placeholder is the same for one slot and region, and another for the next slot
+    (the registry keeps digests a year: each 404 must be its own snapshot)."""
     south = placeholder(Slot(AT, {"region": "SOUTH"}))
-    assert south == placeholder(Slot(AT + timedelta(minutes=15), {"region": "SOUTH"}))
-    assert south["region"] == "SOUTH"
+    assert south == placeholder(Slot(AT, {"region": "SOUTH"}))
+    assert south != placeholder(Slot(AT + timedelta(minutes=15), {"region": "SOUTH"}))
+    assert south["region"] == "SOUTH" and south["slot"] == "2025-12-05T10:00:00Z"
     assert south != placeholder(Slot(AT, {"region": "NORTH"}))
     assert placeholder(Slot(AT))["region"] == "MISO_TOTAL"
     assert "no data" in south["message"]
 
 
 def test_placeholder_passes_the_validator() -> None:
-    """Our own placeholder is recognised, so a stored placeholder can be re-checked."""
+    """Our own placeholder is recognised (also as stored before it named its slot), so a
+    stored placeholder can be re-checked."""
     verdict = DATASET.validator(placeholder(Slot(AT)))
     assert verdict.ok and verdict.shape == "placeholder"
+    older = {"status": "no_data", "message": "no data available", "region": "SOUTH"}
+    assert DATASET.validator(older).shape == "placeholder"
 
 
 def test_envelope_wraps_the_response_with_metadata() -> None:

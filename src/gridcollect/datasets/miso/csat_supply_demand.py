@@ -169,18 +169,23 @@ def _mw(value: float) -> str:
 
 
 def placeholder(slot: Slot) -> dict[str, Any]:
-    """What we store when MISO has no data (404): no timestamps, so equal ones dedupe."""
+    """What we store when MISO has no data (404). It names its slot: the registry keeps a
+    digest for a year, so a placeholder without a time would be recorded for the first
+    404 of a region and never again."""
     return {
         "status": _NO_DATA,
         "message": "no data available",
         "region": slot.params.get("region") or TOTAL,
+        "slot": utc_iso(slot.at),
     }
 
 
 def _is_placeholder(payload: Any) -> bool:
+    # Placeholders stored before they named their slot have no "slot".
     return (
         isinstance(payload, dict)
-        and payload.keys() == {"status", "message", "region"}
+        and payload.keys() in ({"status", "message", "region"},
+                               {"status", "message", "region", "slot"})
         and payload["status"] == _NO_DATA
     )
 
