@@ -316,7 +316,7 @@ def test_a_recovered_notification_carries_the_as_of_instant_of_the_stored_payloa
     server.set(PATH, Reply(body=payload))
     key = env(dataset).collect(SLOT)
     assert key == "sourcing/toy_feed/2025/12/toy_20251205_115500_east.json.gz"
-    name = registry_key("dev", "toy_feed", sha256_of(payload))
+    name = registry_key("dev", "toy_feed", sha256_of(payload), SLOT.params)
     env.backends.registry._db.execute(
         "UPDATE digests SET state='claimed', token='dead', lease_until=0 WHERE name=?", (name,))
     env.backends.outbox._db.execute("DELETE FROM outbox")
