@@ -66,9 +66,34 @@ def write(batches: Iterable[Any], schema: Any, output: Path, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ConfigurationError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     pyarrow()
-    with replaced(output) as temporary, _writer(temporary, schema, fmt) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
+    try:
+        with replaced(output) as temporary, _writer(temporary, schema, fmt) as writer:
+            for batch in _reading(batches):
+                writer.write_batch(batch)
+    except _ReadFailed as failed:
+        raise failed.original from None
+
+
+class _ReadFailed(Exception):
+    """An error of reading the rows, kept apart from errors of writing the file."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def _reading(items: Iterable[Any]) -> Iterator[Any]:
+    """``items``, with any failure to produce one raised as :class:`_ReadFailed`, so a
+    failed read is never reported as a failed write."""
+    iterator = iter(items)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise _ReadFailed(exc) from exc
+        yield item
 
 
 def _writer(path: Path, schema: Any, fmt: str) -> Any:
