@@ -379,3 +379,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 __all__ = ["Framing", "RecordedRequest", "Reply", "ReplayServer", "routes_from_directory"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m gridcollect.replay [--port N]``: the same as ``gridcollect demo --serve``."""
+    from .cli import cli
+
+    cli.main(["demo", "--serve", *(sys.argv[1:] if argv is None else argv)],
+             prog_name="gridcollect")
+
+
+if __name__ == "__main__":
+    main()
