@@ -163,6 +163,8 @@ def demo_command(output_dir: Path, serve: bool, port: int) -> None:
     from .demo import run_demo, serve_samples
 
     logs.configure("WARNING")
+    if port and not serve:
+        raise click.UsageError("--port applies only with --serve")
     if serve:
         run_reporting_errors(lambda: serve_samples(port, output_dir, echo=click.echo))
     run_reporting_errors(lambda: run_demo(output_dir, echo=click.echo))

@@ -97,7 +97,8 @@ def export_command(dataset: str, first: str, last: str | None, fmt: str | None,
                    ".jpg...).  [default: DATASET_DAY.png here]")
 @store_options
 def plot_command(dataset: str, day: str | None, output: Path | None, **options: Any) -> None:
-    """Draw one day of DATASET's latest values as a PNG, for a quick look."""
+    """Draw one day of DATASET's latest values as an image (PNG unless --output names
+    another format), for a quick look."""
 
     def action() -> int:
         from . import datasets

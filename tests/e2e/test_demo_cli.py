@@ -51,6 +51,13 @@ def test_status_says_when_it_finds_no_store(tmp_path):
     assert not missing.exists()
 
 
+def test_demo_port_without_serve_is_a_usage_error():
+    """--port means nothing without --serve: refused in one line rather than ignored."""
+    result = run_cli("demo", "--port", "8765")
+    assert result.code == 2
+    assert result.stderr.startswith("error: --port applies only with --serve")
+
+
 def serve(*command: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", *command], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=clean_env())
