@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.exceptions import NoArgsIsHelpError
+from click.exceptions import NoArgsIsHelpError  # click 8.2+, as pyproject.toml asks
 
 from . import __version__, logs
 from .datasets import all_datasets

@@ -264,7 +264,14 @@ def pop_shared(options: dict[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def _defaults() -> dict[str, Any]:
-    return {_option_name(option): _option(option).default for option in _OPTIONS}
+    found = {}
+    for option in _OPTIONS:
+        default = _option(option).default
+        # Every default declared here is a plain value; click marks "none given" with a
+        # sentinel object of its own (newer versions), which means None to the settings.
+        plain = isinstance(default, str | int | float | bool)
+        found[_option_name(option)] = default if plain else None
+    return found
 
 
 def settings_from(options: dict[str, Any]) -> Settings:

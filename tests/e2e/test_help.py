@@ -39,6 +39,13 @@ def test_outbox_flush_help_lists_only_what_a_flush_uses():
     assert {"--output-dir", "--redis-url", "--kafka-connection-string"} <= options
 
 
+def test_outbox_flush_runs_without_the_options_it_no_longer_offers(tmp_path):
+    """A flush of an empty outbox delivers nothing and exits 0."""
+    result = run_cli("outbox", "flush", "--output-dir", str(tmp_path))
+    assert result.code == 0, result.stderr
+    assert result.summary == {"delivered": 0, "notifications_pending": 0}
+
+
 def test_outbox_flush_refuses_a_fetch_option():
     """A fetch option given to flush is a one-line usage error."""
     result = run_cli("outbox", "flush", "--timeout", "5")
