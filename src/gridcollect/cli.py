@@ -153,7 +153,7 @@ def datasets_command() -> None:
               help="Instead, serve the sample responses on loopback until stopped, "
                    "to try watch against.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0,
-              help="Port for --serve.  [default: any free port]")
+              show_default="any free port", help="Port for --serve.")
 def demo_command(output_dir: Path, serve: bool, port: int) -> None:
     """Run every collector against a local replay server: no network, no servers.
 

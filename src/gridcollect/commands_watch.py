@@ -84,10 +84,11 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
               help="First poll of each slot this long after it starts. Repeatable.  "
                    "[default: 0]")
 @click.option("--first-retry-seconds", type=click.FloatRange(min=0.01),
+              show_default="5% of the cadence",
               help="Re-poll unchanged content or a failure after this long, doubling "
-                   "each time.  [default: 5% of the cadence]")
+                   "each time.")
 @click.option("--max-retry-seconds", type=click.FloatRange(min=0.01),
-              help="Longest wait between re-polls.  [default: 25% of the cadence]")
+              show_default="25% of the cadence", help="Longest wait between re-polls.")
 @click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
               help="A dataset parameter; repeat with other values to watch each, e.g. "
                    "--param miso_csat_supply_demand.region=SOUTH "
