@@ -4,6 +4,9 @@ Routes map a path (query strings ignored) to a script of :class:`Reply` values s
 in order, the last one repeating, or to a producer called for every request. Every
 request is recorded. Delays and stalls wait on the server's stop signal, so stopping
 the server ends them at once and no thread outlives it for long.
+
+``python -m gridcollect.replay`` is ``gridcollect demo --serve``: MISO-shaped samples on
+loopback, for trying ``watch`` offline.
 """
 
 from __future__ import annotations
