@@ -7,18 +7,21 @@ module appears here by itself.
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from click.exceptions import NoArgsIsHelpError  # click 8.2+, as pyproject.toml asks
 
 from . import __version__, logs
 from .datasets import all_datasets
 from .errors import ConfigurationError
 from .exits import run_reporting_errors
 from .model import Dataset
-from .options import OPTION_NAMES, common_options, settings_from
+from .options import UpperChoice, common_options, pop_shared, settings_from
 from .secrets import redact
 
 
@@ -34,7 +37,7 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
 
 
 def _shared(options: dict[str, Any]) -> dict[str, Any]:
-    shared = {name: options.pop(name) for name in OPTION_NAMES}
+    shared = pop_shared(options)
     logs.configure(shared["log_level"], shared["log_format"])
     return shared
 
@@ -71,7 +74,7 @@ def _collect_command(dataset: Dataset) -> click.Command:
     for parameter in reversed(dataset.parameters):
         command = click.option(
             f"--{parameter.name}", parameter.name,
-            type=click.Choice(parameter.choices, case_sensitive=False), help=parameter.help,
+            type=UpperChoice(parameter.choices), help=parameter.help,
         )(command)
     if dataset.window is not None:
         window = dataset.window
@@ -82,7 +85,40 @@ def _collect_command(dataset: Dataset) -> click.Command:
     return click.command(dataset.command, help=dataset.description, short_help=summary)(command)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Root(click.Group):
+    """The top-level group: a usage error is one line on stderr, then exit 2."""
+
+    def main(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, prog_name: str | None = None,
+        standalone_mode: bool = True, **extra: Any,
+    ) -> Any:
+        if not standalone_mode:  # the caller handles click's exceptions itself
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:  # a bare group name: its help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {_one_line(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _one_line(exc: click.ClickException) -> str:
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    named = isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter)
+    if isinstance(exc, click.UsageError) and not named and ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return redact(message)
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"],
+                                          "max_content_width": 100})
 @click.version_option(__version__, prog_name="gridcollect")
 def cli() -> None:
     """Collect real-time grid-operator data into a data lake, once per distinct snapshot."""
@@ -90,14 +126,15 @@ def cli() -> None:
 
 def _operator_groups() -> None:
     for operator in sorted({d.operator for d in all_datasets()}):
-        group = click.Group(operator, help=f"Collect {operator.upper()} datasets.")
+        group = click.Group(operator, help=f"Collect {operator.upper()} datasets, one "
+                                             f"command each.")
         for dataset in all_datasets():
             if dataset.operator == operator:
                 group.add_command(_collect_command(dataset))
         cli.add_command(group)
 
 
-@cli.command("datasets")
+@cli.command("datasets", short_help="List what can be collected, with endpoint and cadence.")
 def datasets_command() -> None:
     """List what can be collected, with endpoint and cadence."""
     rows = [("DATASET", "COMMAND", "ENDPOINT", "CADENCE", "HASH TTL")]
@@ -110,24 +147,43 @@ def datasets_command() -> None:
         click.echo("  ".join(cells).rstrip())
 
 
-@cli.command("demo")
+@cli.command("demo", short_help="Try every collector offline, against a local MISO stand-in.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("gridcollect-demo"), show_default=True)
-def demo_command(output_dir: Path) -> None:
-    """Run every collector against a local replay server: no network, no servers."""
-    from .demo import run_demo
+              default=Path("gridcollect-demo"), show_default=True,
+              help="Where the demo stores its objects and state.")
+@click.option("--serve", is_flag=True,
+              help="Instead, serve the sample responses on loopback until stopped, "
+                   "to try watch against.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              show_default="any free port", help="Port for --serve.")
+def demo_command(output_dir: Path, serve: bool, port: int) -> None:
+    """Run every collector against a local replay server: no network, no servers.
+
+    With --serve, serve the same MISO-shaped samples on 127.0.0.1 until Ctrl-C, and
+    print the watch command that collects from them.
+    """
+    from .demo import run_demo, serve_samples
 
     logs.configure("WARNING")
+    if port and not serve:
+        raise click.UsageError("--port applies only with --serve")
+    if serve:
+        run_reporting_errors(lambda: serve_samples(port, output_dir, echo=click.echo))
     run_reporting_errors(lambda: run_demo(output_dir, echo=click.echo))
 
 
-@cli.group("outbox")
+@cli.group("outbox", short_help="Notifications waiting for delivery.")
 def outbox_group() -> None:
     """Notifications waiting for delivery."""
 
 
+# A flush only delivers: options about fetching or storing snapshots mean nothing here.
+_NOT_FOR_FLUSH = ("environment", "force", "skip_hash_check", "api_base_url", "timeout",
+                  "max_retries", "max_response_bytes", "insecure")
+
+
 @outbox_group.command("flush")
-@common_options
+@common_options(without=_NOT_FOR_FLUSH)
 def outbox_flush(**options: Any) -> None:
     """Deliver every waiting notification now."""
     shared = _shared(options)
@@ -154,6 +210,19 @@ cli.add_command(status_command)
 cli.add_command(export_command)
 cli.add_command(plot_command)
 _operator_groups()
+
+
+def _show_environment_variables(command: click.Command) -> None:
+    """Let every option read from the environment say so in --help."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.envvar:
+            param.show_envvar = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _show_environment_variables(sub)
+
+
+_show_environment_variables(cli)
 
 
 def main() -> None:

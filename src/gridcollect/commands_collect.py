@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -11,26 +10,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import logs
-from .dataset_args import dataset_named, parameter_settings
+from .dataset_args import combinations, dataset_named, parameter_choices
 from .datasets import all_datasets
 from .exits import run_reporting_errors
 from .model import RunReport
-from .options import OPTION_NAMES, common_options, settings_from
+from .options import common_options, pop_shared, settings_from
 from .secrets import redact
 from .settings import MAX_CONCURRENCY, MAX_PROCESSES
 
 if TYPE_CHECKING:
     from .burst import Job
-
-
-def _choices(values: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-    """``DATASET.PARAMETER=VALUE`` settings; a parameter given twice gets both values."""
-    found: dict[str, dict[str, list[str]]] = {}
-    for dataset, parameter, choice in parameter_settings(values):
-        chosen = found.setdefault(dataset.name, {}).setdefault(parameter.name, [])
-        if choice not in chosen:
-            chosen.append(choice)
-    return found
 
 
 def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Job]:
@@ -39,20 +28,18 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
 
     named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
     chosen = list(named.values()) or list(all_datasets())
-    choices = _choices(params)
+    choices = parameter_choices(params)
     for name in sorted(choices.keys() - {d.name for d in chosen}):
         raise click.BadParameter(f"{name} is not being collected", param_hint="--param")
     jobs = []
     for dataset in chosen:
-        given = choices.get(dataset.name, {})
-        combinations = itertools.product(*given.values())
         slot_at = current_slot(dataset, now)
-        for values in combinations:
-            jobs.append(Job(dataset, Slot(slot_at, dict(zip(given, values, strict=True)))))
+        for values in combinations(choices.get(dataset.name, {})):
+            jobs.append(Job(dataset, Slot(slot_at, values)))
     return jobs
 
 
-@click.command("collect")
+@click.command("collect", short_help="The current snapshot of several datasets at once (cron).")
 @click.argument("datasets", nargs=-1, metavar="[DATASET]...")
 @click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
               help="A dataset parameter; repeat with other values to collect each, e.g. "
@@ -73,7 +60,7 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
     Each snapshot is stored under its own as-of instant (MISO's RefId), as watch would,
     so a cron job can run this every few minutes.
     """
-    shared = {name: options.pop(name) for name in OPTION_NAMES}
+    shared = pop_shared(options)
     logs.configure(shared["log_level"], shared["log_format"])
     jobs = _jobs(datasets, param, datetime.now(UTC))
 

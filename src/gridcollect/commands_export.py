@@ -40,16 +40,18 @@ def _store(options: dict[str, Any]) -> tuple[Any, str]:
     return open_store(settings), prefix
 
 
-@click.command("export")
+@click.command("export", short_help="Stored snapshots as a tidy Parquet or CSV table.")
 @click.argument("dataset")
 @click.option("--from", "first", required=True, metavar="D",
               help="First day (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM:SS), UTC.")
 @click.option("--to", "last", metavar="D",
               help="Last day or instant, UTC, inclusive.  [default: the --from day]")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="Output format.  [default: csv for an --output ending .csv, else parquet]")
+              help="Output format.  [default: the --output's extension, .parquet or .csv; "
+                   "else parquet]")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write.  [default: DATASET_FIRSTDAY_LASTDAY.FORMAT here]")
+              help="File to write, ending .parquet or .csv.  "
+                   "[default: DATASET_FIRSTDAY_LASTDAY.FORMAT here]")
 @click.option("--all-revisions", is_flag=True,
               help="Keep every snapshot's revision of each interval, not only the latest.")
 @store_options
@@ -69,8 +71,8 @@ def export_command(dataset: str, first: str, last: str | None, fmt: str | None,
 
         chosen = datasets.get(dataset)
         wanted = parse_range(first, last)
+        fmt_ = _export_format(fmt, output)
         store, prefix = _store(options)
-        fmt_ = fmt or ("csv" if output is not None and output.suffix == ".csv" else "parquet")
         target = output or default_output(chosen, wanted, fmt_, all_revisions)
         progress = export_progress()
         try:
@@ -87,23 +89,30 @@ def export_command(dataset: str, first: str, last: str | None, fmt: str | None,
     run_reporting_errors(action)
 
 
-@click.command("plot")
+@click.command("plot", short_help="One day's latest values as a PNG.")
 @click.argument("dataset")
 @click.option("--date", "day", metavar="D", help="UTC day to draw, YYYY-MM-DD.  [default: today]")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="PNG to write.  [default: DATASET_DAY.png here]")
+              help="Image to write; its extension names the format (.png, .svg, .pdf, "
+                   ".jpg...).  [default: DATASET_DAY.png here]")
 @store_options
 def plot_command(dataset: str, day: str | None, output: Path | None, **options: Any) -> None:
-    """Draw one day of DATASET's latest values as a PNG, for a quick look."""
+    """Draw one day of DATASET's latest values as an image (PNG unless --output names
+    another format), for a quick look."""
 
     def action() -> int:
         from . import datasets
         from .export import ReadStats, parse_range, read_table
-        from .export.plot import plot_day
+        from .export.arrow import pyarrow
+        from .export.files import format_of
+        from .export.plot import image_formats, plot_day
 
         chosen = datasets.get(dataset)
         when = _day(day)
         wanted = parse_range(when.isoformat())
+        pyarrow("plot")
+        target = output or Path(f"{chosen.name}_{when:%Y%m%d}.png")
+        image = format_of(target, image_formats())
         store, prefix = _store(options)
         stats = ReadStats()
         rows = read_table(chosen, store, prefix, wanted, stats=stats)
@@ -111,15 +120,26 @@ def plot_command(dataset: str, day: str | None, output: Path | None, **options: 
             click.echo(f"error: no rows of {chosen.name} on {when} in {store.describe()}",
                        err=True)
             return 1
-        target = output or Path(f"{chosen.name}_{when:%Y%m%d}.png")
         title = f"{chosen.name}, {when} (UTC), latest revisions"
-        lines = plot_day(chosen, rows, target, title)
+        lines = plot_day(chosen, rows, target, title, image)
         click.echo(json.dumps({"dataset": chosen.name, "date": when.isoformat(),
                                "output": str(target), "rows": rows.num_rows, "lines": lines,
                                "snapshots": stats.snapshots, "unreadable": stats.unreadable}))
         return 1 if stats.unreadable else 0
 
     run_reporting_errors(action)
+
+
+def _export_format(fmt: str | None, output: Path | None) -> str:
+    """The --format, or the one the --output's extension names; they must agree."""
+    from .export.files import format_of
+
+    if output is None:
+        return fmt or "parquet"
+    named = format_of(output, FORMATS)
+    if fmt is not None and fmt != named:
+        raise ConfigurationError(f"--output {output} names {named}, but --format is {fmt}")
+    return named
 
 
 def _day(text: str | None) -> date:

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import logs
-from .dataset_args import dataset_named, parameter_settings
+from .dataset_args import combinations, dataset_named, parameter_choices
 from .datasets import all_datasets
 from .errors import GridcollectError
-from .options import OPTION_NAMES, common_options, settings_from
+from .options import common_options, pop_shared, settings_from
 from .secrets import redact
 from .settings import Settings
 
@@ -45,14 +45,6 @@ def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
     return found
 
 
-def _parameters(values: Sequence[str]) -> dict[str, dict[str, str]]:
-    """``DATASET.PARAMETER=VALUE`` settings, keyed by dataset name."""
-    found: dict[str, dict[str, str]] = {}
-    for dataset, parameter, choice in parameter_settings(values):
-        found.setdefault(dataset.name, {})[parameter.name] = choice
-    return found
-
-
 def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     from .watch import Target
     from .watch_timing import Timing
@@ -61,7 +53,7 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     chosen = list(named.values()) or list(all_datasets())
     cadences = _per_dataset(options["cadence"], "--cadence")
     offsets = _per_dataset(options["offset"], "--offset")
-    params = _parameters(options["param"])
+    params = parameter_choices(options["param"])
     watched = {d.name for d in chosen}
     for option, given in (("--cadence", cadences), ("--offset", offsets), ("--param", params)):
         for name in given.keys() - watched:
@@ -78,24 +70,29 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
         except ValueError as exc:
             raise click.BadParameter(f"{dataset.name}: {exc}",
                                      param_hint="--cadence/--offset") from None
-        targets.append(Target(dataset, timing, params.get(dataset.name, {})))
+        # One target (one polling thread) per combination of the values given.
+        for values in combinations(params.get(dataset.name, {})):
+            targets.append(Target(dataset, timing, values))
     return targets
 
 
-@click.command("watch")
+@click.command("watch", short_help="Collect continuously until SIGTERM/SIGINT.")
 @click.argument("datasets", nargs=-1, metavar="[DATASET]...")
 @click.option("--cadence", multiple=True, metavar="DATASET=SECONDS",
               help="Poll DATASET on this cadence instead of its own. Repeatable.")
 @click.option("--offset", multiple=True, metavar="DATASET=SECONDS",
-              help="First poll of each slot this long after it starts [default: 0]. "
-                   "Repeatable.")
+              help="First poll of each slot this long after it starts. Repeatable.  "
+                   "[default: 0]")
 @click.option("--first-retry-seconds", type=click.FloatRange(min=0.01),
+              show_default="5% of the cadence",
               help="Re-poll unchanged content or a failure after this long, doubling "
-                   "each time.  [default: 5% of the cadence]")
+                   "each time.")
 @click.option("--max-retry-seconds", type=click.FloatRange(min=0.01),
-              help="Longest wait between re-polls.  [default: 25% of the cadence]")
+              show_default="25% of the cadence", help="Longest wait between re-polls.")
 @click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
-              help="A dataset parameter, e.g. miso_csat_supply_demand.region=SOUTH.")
+              help="A dataset parameter; repeat with other values to watch each, e.g. "
+                   "--param miso_csat_supply_demand.region=SOUTH "
+                   "--param miso_csat_supply_demand.region=NORTH.")
 @click.option("--metrics-port", type=click.IntRange(0, 65535),
               help="Serve Prometheus /metrics and /healthz on this port.")
 @click.option("--metrics-host", default="127.0.0.1", show_default=True,
@@ -104,19 +101,23 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
               show_default=True,
               help="/healthz fails once a dataset has had no successful poll for this "
                    "many cadences.")
-@common_options
+# Not offered (nor listed in --help), only refused with the reason: both turn off the
+# duplicate check that tells the watch new content from old.
+@click.option("--force", is_flag=True, hidden=True)
+@click.option("--skip-hash-check", is_flag=True, hidden=True)
+@common_options(without=("force", "skip_hash_check"))
 def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
     """Collect continuously until SIGTERM/SIGINT (default: every dataset).
 
     DATASET is a dataset name or command, e.g. miso_realtime_total_load or
     realtime-total-load. Each dataset is polled on its own thread, on wall-clock slots.
     """
-    shared = {name: options.pop(name) for name in OPTION_NAMES}
+    refused = {flag: options.pop(flag) for flag in ("force", "skip_hash_check")}
+    shared = pop_shared(options)
     logs.configure(shared["log_level"], shared["log_format"])
-    for flag in ("force", "skip_hash_check"):
-        if shared[flag]:
-            # Both turn off the duplicate check that tells the watch new content from
-            # old: every re-poll would store another copy.
+    for flag, given in refused.items():
+        if given:
+            # Every re-poll would store another copy.
             raise click.UsageError(f"--{flag.replace('_', '-')} does not apply to watch, "
                                    f"which stores each distinct snapshot once by design")
     targets = _targets(datasets, options)
@@ -170,13 +171,13 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
     return 0
 
 
-@click.command("status")
+@click.command("status", short_help="Each dataset's latest stored snapshot, its age, and counts.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("data"), envvar="GRIDCOLLECT_OUTPUT_DIR", show_default=True,
               help="Root of the local store.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
-              envvar="GRIDCOLLECT_STATE_DIR",
-              help="Where runs leave their state. [default: OUTPUT_DIR/.gridcollect]")
+              envvar="GRIDCOLLECT_STATE_DIR", show_default="OUTPUT_DIR/.gridcollect",
+              help="Where runs leave their state.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
 def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> None:
     """Show each dataset's latest stored snapshot, its age, and counts."""
@@ -191,12 +192,14 @@ def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> N
     except sqlite3.Error as exc:
         click.echo(f"error: cannot read {directory}: {exc}", err=True)
         sys.exit(3)
+    if not recorded:
+        click.echo(f"warning: {_nothing_recorded(output_dir, directory)}", err=True)
     now = datetime.now(UTC)
     names = [d.name for d in all_datasets()]
     names += sorted(recorded.keys() - set(names))  # datasets no longer declared
     rows = [recorded.get(name) or DatasetActivity(name) for name in names]
     if as_json:
-        click.echo(json.dumps({"state_dir": str(directory),
+        click.echo(json.dumps({"state_dir": str(directory), "found": bool(recorded),
                                "datasets": [row.as_dict(now) for row in rows]}, indent=2))
         return
     table = [("DATASET", "AGE", "STORED", "DUPLICATES", "FAILURES", "LAST STORED")]
@@ -211,6 +214,17 @@ def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> N
         if row.last_error and row.last_error_at:
             ago = format_age((now - row.last_error_at).total_seconds())
             click.echo(f"{row.dataset}: last failure {ago} ago: {row.last_error}")
+
+
+def _nothing_recorded(output_dir: Path, directory: Path) -> str:
+    """Why status has nothing to show, and where the demo's store is."""
+    if not directory.exists():
+        missing = output_dir if not output_dir.exists() else directory
+        why = f"no store at {missing} (it does not exist)"
+    else:
+        why = f"no run has recorded anything in {directory} yet"
+    return (f"{why}; give the --output-dir (or --state-dir) the runs used, "
+            f"e.g. --output-dir gridcollect-demo after gridcollect demo")
 
 
 __all__ = ["status_command", "watch_command"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 
 import click
 
@@ -38,3 +39,20 @@ def parameter_settings(values: Sequence[str]) -> Iterator[tuple[Dataset, Paramet
             raise click.BadParameter(f"{choice!r} is not one of {', '.join(parameter.choices)}",
                                      param_hint="--param")
         yield dataset, parameter, choice.upper()
+
+
+def parameter_choices(values: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """``DATASET.PARAMETER=VALUE`` settings by dataset name; a parameter given several
+    times keeps every value, in order, once."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for dataset, parameter, choice in parameter_settings(values):
+        chosen = found.setdefault(dataset.name, {}).setdefault(parameter.name, [])
+        if choice not in chosen:
+            chosen.append(choice)
+    return found
+
+
+def combinations(given: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
+    """One parameter mapping per combination of the values given (one empty one if none)."""
+    return [dict(zip(given, values, strict=True))
+            for values in itertools.product(*given.values())]

@@ -12,19 +12,29 @@ same directory finds every payload stored already.
 from __future__ import annotations
 
 import json
+import math
+import shlex
+import signal
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 
 from . import datasets
 from .collect import collect
+from .errors import ConfigurationError
 from .model import Dataset, RunReport
 from .replay import ReplayServer, Reply
-from .samples import ENDPOINTS, EST, SHAPES, sample
+from .samples import ENDPOINTS, EST, SHAPES, Shape, sample
 from .settings import BackendSettings, HttpSettings, Settings
 
 # 16:45 EST on the day the shared wire fixtures were recorded; constraints bind then.
 DEMO_INSTANT = datetime(2026, 10, 2, 21, 45, tzinfo=UTC)
+# With --serve, each dataset publishes its next snapshot this often (wall-clock aligned),
+# so a watch on the same cadence stores a new one every slot.
+SERVE_CADENCE_SECONDS = 20
 
 _EXPLANATION = """\
 What just happened
@@ -47,7 +57,8 @@ What just happened
 
 def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
     """Collect every sampled dataset in both shapes into ``output_dir``; return an exit code."""
-    output_dir = Path(output_dir).resolve()
+    given = Path(output_dir)
+    output_dir = given.resolve()
     backends = BackendSettings(output_dir=output_dir)
     chosen = [d for d in datasets.all_datasets() if d.endpoint.strip("/") in ENDPOINTS]
     for dataset in datasets.all_datasets():
@@ -80,7 +91,82 @@ def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
     echo("")
     echo(_EXPLANATION.format(instant=f"{DEMO_INSTANT:%Y-%m-%dT%H:%M:%SZ}", output=output_dir,
                              state=backends.resolved_state_dir).rstrip())
+    echo("")
+    echo(next_steps(given))
     return max(report.exit_code for report in reports)
+
+
+def next_steps(output_dir: Path) -> str:
+    """The commands that look at what the demo stored in ``output_dir``, ready to paste."""
+    where = shlex.quote(str(output_dir))
+    day = f"{DEMO_INSTANT:%Y-%m-%d}"
+    return "\n".join([
+        "Next, try",
+        f"  gridcollect status --output-dir {where}",
+        f"  gridcollect export realtime-total-load --from {day} --output-dir {where} "
+        f"--output {shlex.quote(str(output_dir / 'load.parquet'))}",
+        f"  gridcollect plot realtime-total-load --date {day} --output-dir {where} "
+        f"--output {shlex.quote(str(output_dir / 'load.png'))}",
+        "  gridcollect demo --serve    # a MISO stand-in to run gridcollect watch against",
+    ])
+
+
+def serve_samples(port: int, output_dir: Path, *, echo: Callable[[str], None],
+                  stop: threading.Event | None = None) -> int:
+    """Serve MISO-shaped samples on 127.0.0.1:``port`` until SIGINT/SIGTERM (or ``stop``).
+
+    Each dataset publishes a new snapshot every :data:`SERVE_CADENCE_SECONDS`, as MISO
+    does every few minutes; the printed ``watch`` command polls on that cadence.
+    """
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+    server = ReplayServer(port=port)
+    for shape in SHAPES:
+        for endpoint in ENDPOINTS:
+            server.set_publisher(f"/{shape}/{endpoint}", _Publisher(endpoint, shape))
+    try:
+        server.start()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
+    try:
+        cadences = " ".join(f"--cadence {d.command}={SERVE_CADENCE_SECONDS}"
+                            for d in datasets.all_datasets() if d.endpoint.strip("/") in ENDPOINTS)
+        echo(f"MISO stand-in on {server.url} (wire shape under /wire, documented under "
+             f"/documented); a new snapshot every {SERVE_CADENCE_SECONDS}s. Ctrl-C stops it.")
+        echo("In another terminal:")
+        echo(f"  gridcollect watch --api-base-url {server.url}/wire {cadences} "
+             f"--output-dir {shlex.quote(str(output_dir))} --metrics-port 9464")
+        echo("  curl -s localhost:9464/metrics | grep gridcollect_    # and /healthz")
+        echo(f"  gridcollect status --output-dir {shlex.quote(str(output_dir))}")
+        while not stop.wait(0.5):
+            pass
+        echo(f"stopped after answering {len(server.requests)} request(s)")
+    finally:
+        server.stop()
+    return 0
+
+
+class _Publisher:
+    """The sample of one endpoint for the current wall-clock slot: each new slot is the
+    next publication, one dataset cadence later in the samples' day."""
+
+    def __init__(self, endpoint: str, shape: Shape) -> None:
+        dataset = next(d for d in datasets.all_datasets() if d.endpoint.strip("/") == endpoint)
+        self._endpoint, self._shape, self._step = endpoint, shape, dataset.cadence
+        # Publication 1 comes first: number 0 is what the plain demo stored.
+        self._first = self._number() - 1
+
+    def _number(self) -> int:
+        return math.floor(time.time() / SERVE_CADENCE_SECONDS)
+
+    def __call__(self) -> Reply:
+        at = DEMO_INSTANT + (self._number() - self._first) * self._step
+        return Reply(body=sample(self._endpoint, self._shape, at))
 
 
 def _routes() -> dict[str, Reply]:
@@ -114,4 +200,4 @@ def _describe(report: RunReport, shape: str, output_dir: Path, echo: Callable[[s
     echo(f"  summary {json.dumps(report.as_dict(), sort_keys=False)}")
 
 
-__all__ = ["DEMO_INSTANT", "run_demo"]
+__all__ = ["DEMO_INSTANT", "SERVE_CADENCE_SECONDS", "next_steps", "run_demo", "serve_samples"]

@@ -6,12 +6,13 @@ anything is fetched or stored.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import SplitResult, unquote, urlsplit
 
 import click
@@ -105,6 +106,45 @@ def _redis_url(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+class UpperChoice(click.Choice[str]):
+    """Choices written in capitals (as MISO and the README write them), accepted in any case."""
+
+    def __init__(self, choices: tuple[str, ...]) -> None:
+        super().__init__(choices, case_sensitive=False)
+
+    def normalize_choice(self, choice: Any, ctx: click.Context | None) -> str:
+        # Click casefolds; upper-case shows in --help and errors as the README spells it.
+        return str(choice).upper()
+
+
+_SERVICE_LINK = re.compile(r"^(tcp|udp)://")
+
+
+def _redis_part(kind: click.ParamType[Any]) -> Callable[..., Any]:
+    """Check --redis-host/--redis-port/--redis-db; their variables yield to REDIS_URL.
+
+    Kubernetes sets ``REDIS_PORT=tcp://IP:PORT`` for a Service named ``redis``: with a
+    Redis URL given that variable is ignored, and without one the error names it.
+    """
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        variable = param.envvar if isinstance(param.envvar, str) else ""
+        # Compared by value: click records a value's source only after this callback.
+        from_environment = bool(variable) and os.environ.get(variable) == value
+        if from_environment and (ctx.params.get("redis_url") or os.environ.get("REDIS_URL")):
+            return None  # the URL says everything; these variables may be service links
+        if from_environment and _SERVICE_LINK.match(value):
+            raise click.BadParameter(
+                f"{variable}={redact(value)!r} looks like a Kubernetes service link "
+                f"(a Service named redis); set REDIS_URL, or enableServiceLinks: false "
+                f"in the pod spec")
+        return kind.convert(value, param, ctx)
+
+    return check
+
+
 def _seconds(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     # FloatRange lets NaN through: every comparison with NaN is false.
     if value is not None and not math.isfinite(value):
@@ -167,7 +207,7 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--force", is_flag=True, help="Store even when the snapshot is a duplicate."),
     click.option("--skip-hash-check", is_flag=True,
                  help="Neither check nor record content hashes (every fetch is stored)."),
-    click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    click.option("--log-level", type=UpperChoice(LOG_LEVELS),
                  default="INFO", show_default=True),
     click.option("--log-format", type=click.Choice(("text", "json")), default="text",
                  show_default=True, help="Logs on stderr as plain text or JSON lines."),
@@ -175,8 +215,8 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
                  default="data", envvar="GRIDCOLLECT_OUTPUT_DIR", show_default=True,
                  help="Root of the local store (when no S3 bucket is given)."),
     click.option("--state-dir", type=click.Path(file_okay=False), callback=_directory,
-                 envvar="GRIDCOLLECT_STATE_DIR",
-                 help="Registry, outbox, notifications file. [default: OUTPUT_DIR/.gridcollect]"),
+                 envvar="GRIDCOLLECT_STATE_DIR", show_default="OUTPUT_DIR/.gridcollect",
+                 help="Registry, outbox, notifications file."),
     click.option("--prefix", "--s3-prefix", "prefix", default="sourcing", show_default=True,
                  envvar="GRIDCOLLECT_PREFIX", help="Key prefix, in the bucket or output dir."),
     click.option("--api-base-url", default=DEFAULT_API_BASE_URL, envvar="MISO_API_BASE_URL",
@@ -198,11 +238,14 @@ _OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     click.option("--aws-profile", envvar="AWS_PROFILE", help="AWS profile for S3."),
     click.option("--redis-url", envvar="REDIS_URL", callback=_redis_url,
                  help="Shared registry in Redis, e.g. redis://host:6379/0."),
-    click.option("--redis-host", envvar="REDIS_HOST", help="Redis host (selects Redis)."),
-    click.option("--redis-port", envvar="REDIS_PORT", type=click.IntRange(1, 65535),
-                 help="Redis port (selects Redis).  [default: 6379]"),
-    click.option("--redis-db", envvar="REDIS_DB", type=click.IntRange(0, 1_000_000),
-                 help="Redis database number (selects Redis).  [default: 0]"),
+    click.option("--redis-host", envvar="REDIS_HOST", callback=_redis_part(click.STRING),
+                 help="Redis host (selects Redis; ignored with a Redis URL)."),
+    click.option("--redis-port", envvar="REDIS_PORT", metavar="PORT",
+                 callback=_redis_part(click.IntRange(1, 65535)), show_default="6379",
+                 help="Redis port (selects Redis; ignored with a Redis URL)."),
+    click.option("--redis-db", envvar="REDIS_DB", metavar="N",
+                 callback=_redis_part(click.IntRange(0, 1_000_000)), show_default="0",
+                 help="Redis database number (selects Redis; ignored with a Redis URL)."),
     click.option("--kafka-connection-string", envvar="KAFKA_CONNECTION_STRING",
                  callback=_kafka, help="Announce stored objects on Kafka (see README)."),
     click.option("--kafka-topic", envvar="KAFKA_TOPIC", default=DEFAULT_KAFKA_TOPIC,
@@ -230,11 +273,50 @@ OPTION_NAMES = ("environment", "force", "skip_hash_check", "log_level", "log_for
                 "claim_lease")
 
 
-def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate a command with every shared option."""
-    for option in reversed(_OPTIONS):
-        command = option(command)
-    return command
+_Command = Callable[..., Any]
+
+
+@overload
+def common_options(command: _Command) -> _Command: ...
+
+
+@overload
+def common_options(*, without: Collection[str]) -> Callable[[_Command], _Command]: ...
+
+
+def common_options(
+    command: _Command | None = None, *, without: Collection[str] = ()
+) -> _Command | Callable[[_Command], _Command]:
+    """Decorate a command with every shared option but those named in ``without``
+    (``@common_options`` or ``@common_options(without=(...))``)."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(_OPTIONS):
+            if _option_name(option) not in without:
+                command = option(command)
+        return command
+
+    return decorate if command is None else decorate(command)
+
+
+def pop_shared(options: dict[str, Any]) -> dict[str, Any]:
+    """Take every shared option out of a command's parsed ``options``; one the command
+    does not offer takes its default."""
+    defaults = _defaults()
+    return {name: options.pop(name) if name in options else defaults[name]
+            for name in OPTION_NAMES}
+
+
+@functools.cache
+def _defaults() -> dict[str, Any]:
+    found = {}
+    for option in _OPTIONS:
+        default = _option(option).default
+        # Every default declared here is a plain value; click marks "none given" with a
+        # sentinel object of its own (newer versions), which means None to the settings.
+        plain = isinstance(default, str | int | float | bool)
+        found[_option_name(option)] = default if plain else None
+    return found
 
 
 def settings_from(options: dict[str, Any], *, watching: bool = False) -> Settings:
@@ -296,6 +378,11 @@ def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _option_name(option: Callable[[Callable[..., Any]], Callable[..., Any]]) -> str:
+    return str(_option(option).name)
+
+
+def _option(option: Callable[[Callable[..., Any]], Callable[..., Any]]) -> click.Option:
     def probe() -> None: ...
 
-    return str(option(probe).__click_params__[0].name)  # type: ignore[attr-defined]
+    param: click.Option = option(probe).__click_params__[0]  # type: ignore[attr-defined]
+    return param

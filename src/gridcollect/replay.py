@@ -4,6 +4,9 @@ Routes map a path (query strings ignored) to a script of :class:`Reply` values s
 in order, the last one repeating, or to a producer called for every request. Every
 request is recorded. Delays and stalls wait on the server's stop signal, so stopping
 the server ends them at once and no thread outlives it for long.
+
+``python -m gridcollect.replay`` is ``gridcollect demo --serve``: MISO-shaped samples on
+loopback, for trying ``watch`` offline.
 """
 
 from __future__ import annotations
@@ -379,3 +382,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 __all__ = ["Framing", "RecordedRequest", "Reply", "ReplayServer", "routes_from_directory"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m gridcollect.replay [--port N]``: the same as ``gridcollect demo --serve``."""
+    from .cli import cli
+
+    cli.main(["demo", "--serve", *(sys.argv[1:] if argv is None else argv)],
+             prog_name="gridcollect")
+
+
+if __name__ == "__main__":
+    main()

@@ -125,3 +125,103 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path, args, message):
     result = run_cli(*args, "--output-dir", str(tmp_path))
     assert result.code == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def run_limited(*args, max_file_bytes):
+    """The real command with files capped at ``max_file_bytes``, as on a full disk
+    (Python ignores SIGXFSZ, so a write past the cap fails with EFBIG)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    from .cli import Result
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDCOLLECT_")}
+    done = subprocess.run([sys.executable, "-m", "gridcollect", *args], capture_output=True,
+                          text=True, env=env, timeout=60, check=False, preexec_fn=cap)
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def assert_one_error_line(result, *needles):
+    assert result.code == 2, (result.stdout, result.stderr)
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and all(n in line for n in needles), line
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "realtime-total-load", *TWO_DAYS, "--output"],
+    ["plot", "realtime-total-load", "--date", "2026-10-02", "--output"],
+])
+def test_an_output_that_cannot_be_created_is_one_line(lake, tmp_path, command):
+    """An output under a path that is a file (cannot be created) exits 2 with one line."""
+    (tmp_path / "file").write_text("not a directory")
+    output = tmp_path / "file" / ("out.parquet" if command[0] == "export" else "out.png")
+    result = run_cli(*command, str(output), "--output-dir", str(lake))
+    assert_one_error_line(result, f"cannot write {output}")
+
+
+@pytest.mark.parametrize(("command", "name"), [
+    (["export", "realtime-total-load", *TWO_DAYS], "load.parquet"),
+    (["plot", "realtime-total-load", "--date", "2026-10-02"], "load.png"),
+])
+def test_a_full_disk_leaves_no_partial_file(lake, tmp_path, command, name):
+    """A write that fails half-way exits 2 with one line and leaves no file behind."""
+    output = tmp_path / "out" / name
+    result = run_limited(*command, "--output-dir", str(lake), "--output", str(output),
+                         max_file_bytes=2048)
+    assert_one_error_line(result, f"cannot write {output}")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(("output", "fmt", "message"), [
+    ("load.xlsx", None, "unknown file extension; end the name with one of: .parquet, .csv"),
+    ("load", None, "no file extension"),
+    ("load.csv", "parquet", "names csv, but --format is parquet"),
+])
+def test_export_refuses_an_output_whose_extension_names_no_format(lake, tmp_path, output,
+                                                                  fmt, message):
+    """Parquet is never written under another format's name."""
+    extra = ["--format", fmt] if fmt else []
+    result = run_cli("export", "realtime-total-load", *TWO_DAYS, *extra, "--output-dir",
+                     str(lake), "--output", str(tmp_path / output))
+    assert_one_error_line(result, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("name", "magic"), [
+    ("load.jpg", b"\xff\xd8\xff"), ("load.svg", b"<?xml"), ("load.pdf", b"%PDF"),
+    ("load.PNG", b"\x89PNG"),
+])
+def test_plot_writes_the_format_its_extension_names(lake, tmp_path, name, magic):
+    """--output x.jpg is a JPEG, x.svg an SVG: the extension names the format."""
+    output = tmp_path / name
+    result = run_cli("plot", "realtime-total-load", "--date", "2026-10-02", "--output-dir",
+                     str(lake), "--output", str(output))
+    assert result.code == 0, result.stderr
+    assert output.read_bytes().startswith(magic)
+
+
+def test_plot_refuses_an_image_format_it_cannot_write(lake, tmp_path):
+    """An extension matplotlib cannot write is refused before anything is read."""
+    result = run_cli("plot", "realtime-total-load", "--date", "2026-10-02", "--output-dir",
+                     str(lake), "--output", str(tmp_path / "load.xlsx"))
+    assert_one_error_line(result, "unknown file extension", ".png", ".svg")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_without_pyarrow_says_plot_needs_it(lake, tmp_path):
+    """Without pyarrow, plot names itself (not export) in the one-line error."""
+    import os
+
+    hidden = tmp_path / "hide" / "pyarrow"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
+    path = os.pathsep.join(filter(None, [str(tmp_path / "hide"), os.environ.get("PYTHONPATH")]))
+    result = run_cli("plot", "realtime-total-load", "--date", "2026-10-02", "--output-dir",
+                     str(lake), "--output", str(tmp_path / "load.png"),
+                     env={"PYTHONPATH": path})
+    assert_one_error_line(result, "plot needs pyarrow: pip install 'gridcollect[analysis]'")

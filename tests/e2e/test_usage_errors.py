@@ -115,11 +115,13 @@ def case_params():
 @pytest.mark.scenario(f"Malformed values for every kind of option or its environment variable "
                       f"({len(CASES)} cases: dates, windows, names, URLs, connection strings, "
                       f"numbers, paths, prefixes)",
-                      outcome="exit 2, one 'Error:' line naming the problem, no traceback, "
+                      outcome="exit 2, one 'error:' line (nothing else on stderr) naming "
+                              "the problem, no traceback, "
                               "no request to MISO, no object stored")
 @pytest.mark.parametrize(("args", "needle", "env"), case_params())
 def test_malformed_input_is_a_usage_error_with_one_clear_line(tmp_path, args, needle, env):
-    """Exit 2, the problem named on one line, no traceback, no request, no file."""
+    """Exit 2, the problem named on one line (all stderr holds), no traceback, no request,
+    no file."""
     with ReplayServer({"/RealTimeTotalLoad": Reply(body={})}) as miso:
         extra = ["--output-dir", str(tmp_path / "out")] if "--output-dir" not in args else []
         if "--api-base-url" not in args and "MISO_API_BASE_URL" not in env:
@@ -127,7 +129,7 @@ def test_malformed_input_is_a_usage_error_with_one_clear_line(tmp_path, args, ne
         result = run_cli(*args, *extra, env=env)
         assert miso.requests == []
     assert result.code == 2, (result.stdout, result.stderr)
-    [line] = [line for line in result.stderr.splitlines() if line.lower().startswith("error")]
-    assert needle in line
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and needle in line
     assert "Traceback" not in result.stderr and "s3cret-pw" not in result.stderr
     assert not (tmp_path / "out" / "sourcing").exists()

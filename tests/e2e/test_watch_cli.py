@@ -295,3 +295,17 @@ def test_bad_watch_options_are_usage_errors(args, message):
     result = run_cli("watch", *args, timeout=20)
     assert result.code == 2, result.stderr
     assert message in result.stderr.replace("\n", " ")
+
+
+def test_watch_collects_every_value_of_a_repeated_param(miso, tmp_path):
+    """--param given twice for one parameter polls each value, as collect does."""
+    publish(miso, "CsatSupplyDemand", 1.0)
+    out, log = tmp_path / "out", tmp_path / "watch.log"
+    region = "miso_csat_supply_demand.region"
+    with watch("csat-supply-demand", "--output-dir", str(out), "--api-base-url", miso.url,
+               "--cadence", "csat-supply-demand=1", "--param", f"{region}=SOUTH",
+               "--param", f"{region}=north", log=log) as process:
+        wait_for(lambda: {"SOUTH", "NORTH"} <= {
+            value for r in miso.requests_for("/CsatSupplyDemand")
+            for value in r.query.get("region", [])}, 10, "a poll of each region")
+        stop(process, log)

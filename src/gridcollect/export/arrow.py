@@ -5,7 +5,6 @@ pyarrow is imported here only, so commands that never export do not pay for it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
@@ -13,18 +12,20 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..model import Column
+from .files import replaced
 
 FORMATS = ("parquet", "csv")
 ROW_GROUP_ROWS = 65_536
 
 
-def pyarrow() -> Any:
-    """The pyarrow module, or a usage error saying how to install it."""
+def pyarrow(command: str = "export") -> Any:
+    """The pyarrow module, or a usage error saying that ``command`` needs it and how to
+    install it."""
     try:
         import pyarrow as pa
     except ImportError:
         raise ConfigurationError(
-            "export needs pyarrow: pip install 'gridcollect[analysis]'"
+            f"{command} needs pyarrow: pip install 'gridcollect[analysis]'"
         ) from None
     return pa
 
@@ -65,15 +66,34 @@ def write(batches: Iterable[Any], schema: Any, output: Path, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ConfigurationError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     pyarrow()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
-        with _writer(temporary, schema, fmt) as writer:
-            for batch in batches:
+        with replaced(output) as temporary, _writer(temporary, schema, fmt) as writer:
+            for batch in _reading(batches):
                 writer.write_batch(batch)
-        os.replace(temporary, output)
-    finally:
-        temporary.unlink(missing_ok=True)
+    except _ReadFailed as failed:
+        raise failed.original from None
+
+
+class _ReadFailed(Exception):
+    """An error of reading the rows, kept apart from errors of writing the file."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def _reading(items: Iterable[Any]) -> Iterator[Any]:
+    """``items``, with any failure to produce one raised as :class:`_ReadFailed`, so a
+    failed read is never reported as a failed write."""
+    iterator = iter(items)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise _ReadFailed(exc) from exc
+        yield item
 
 
 def _writer(path: Path, schema: Any, fmt: str) -> Any:

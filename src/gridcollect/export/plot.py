@@ -10,18 +10,21 @@ from typing import Any
 from ..errors import ConfigurationError
 from ..model import Dataset
 from .engine import table_of
+from .files import replaced
 
 
-def plot_day(dataset: Dataset, rows: Any, output: Path, title: str) -> int:
-    """Draw each (series, value column) of ``rows`` (an Arrow table) as a step line;
-    return how many lines were drawn."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise ConfigurationError(
-            "plot needs matplotlib: pip install 'gridcollect[analysis]'"
-        ) from None
-    matplotlib.use("Agg")  # files only: no display, no GUI toolkit
+def image_formats() -> tuple[str, ...]:
+    """The file formats matplotlib can write here (png, svg, pdf, jpg...), by extension."""
+    _matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return tuple(FigureCanvasAgg.get_supported_filetypes())
+
+
+def plot_day(dataset: Dataset, rows: Any, output: Path, title: str, fmt: str = "png") -> int:
+    """Draw each (series, value column) of ``rows`` (an Arrow table) as a step line into
+    ``output`` (in the image format ``fmt``); return how many lines were drawn."""
+    _matplotlib()
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
@@ -55,8 +58,18 @@ def plot_day(dataset: Dataset, rows: Any, output: Path, title: str) -> int:
             axes.legend(fontsize="small" if len(lines) <= 12 else "x-small", loc="best",
                         ncol=1 if len(lines) <= 12 else 2)
         figure.autofmt_xdate()
-        output.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(output, format="png")
+        with replaced(output) as temporary:
+            figure.savefig(temporary, format=fmt)
     finally:
         plt.close(figure)
     return len(lines)
+
+
+def _matplotlib() -> None:
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigurationError(
+            "plot needs matplotlib: pip install 'gridcollect[analysis]'"
+        ) from None
+    matplotlib.use("Agg")  # files only: no display, no GUI toolkit
