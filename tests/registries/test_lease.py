@@ -27,7 +27,7 @@ from ..support.toy import TOY
 LEASE = 0.6
 STORE_SECONDS = 2.0  # more than three leases
 SLOT = Slot(datetime(2025, 12, 5, 12, 0, tzinfo=UTC), {"zone": "EAST"})
-NAME = registry_key("dev", "toy_feed", sha256_of({"value": 1}))
+NAME = registry_key("dev", "toy_feed", sha256_of({"value": 1}), SLOT.params)
 
 
 class SlowStore(LocalStore):
