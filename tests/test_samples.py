@@ -11,7 +11,7 @@ import pytest
 
 from gridcollect import datasets
 from gridcollect.model import Dataset
-from gridcollect.samples import ENDPOINTS, EST, SHAPES, Shape, sample
+from gridcollect.samples import ENDPOINTS, EST, SHAPES, Shape, sample, shapes_of
 
 WIRE_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "miso" / "wire"
 AT = datetime(2026, 10, 2, 21, 45, tzinfo=UTC)  # 16:45 EST, when the fixtures were recorded
@@ -75,7 +75,7 @@ def test_naive_instants_are_utc() -> None:
 def test_unknown_endpoint_or_shape_is_refused() -> None:
     """Unknown endpoints and shapes raise ValueError naming the valid ones."""
     with pytest.raises(ValueError, match="CsatSupplyDemand"):
-        sample("FuelMix", "wire", AT)
+        sample("NoSuchEndpoint", "wire", AT)
     with pytest.raises(ValueError, match="documented"):
         sample("CsatSupplyDemand", "idealised", AT)  # type: ignore[arg-type]
 
@@ -178,8 +178,10 @@ def test_reserve_wire_populated_rows_look_like_realtime_rows() -> None:
     assert _skeleton(body) == _skeleton(_fixture("BindingConstraints/RealTime"))
 
 
-@pytest.mark.parametrize("dataset", datasets.all_datasets(), ids=lambda d: d.name)
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize(("dataset", "shape"), [
+    (dataset, shape) for dataset in datasets.all_datasets()
+    for shape in shapes_of(dataset.endpoint)
+], ids=str)
 def test_samples_pass_their_dataset_validator(dataset: Dataset, shape: Shape) -> None:
     """Over a day and a few seeds, each sample is valid, without warnings, in its own shape."""
     for seed in range(3):

@@ -20,7 +20,7 @@ from . import datasets
 from .collect import collect
 from .model import Dataset, RunReport
 from .replay import ReplayServer, Reply
-from .samples import ENDPOINTS, EST, SHAPES, sample
+from .samples import ENDPOINTS, EST, WIRE_ENDPOINTS, sample, shapes_of
 from .settings import BackendSettings, HttpSettings, Settings
 
 # 16:45 EST on the day the shared wire fixtures were recorded; constraints bind then.
@@ -46,10 +46,12 @@ What just happened
 
 
 def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
-    """Collect every sampled dataset in both shapes into ``output_dir``; return an exit code."""
+    """Collect every sampled dataset in each of its shapes (both, or only the wire's for
+    datasets MISO documents in no other) into ``output_dir``; return an exit code."""
     output_dir = Path(output_dir).resolve()
     backends = BackendSettings(output_dir=output_dir)
-    chosen = [d for d in datasets.all_datasets() if d.endpoint.strip("/") in ENDPOINTS]
+    sampled = (*ENDPOINTS, *WIRE_ENDPOINTS)
+    chosen = [d for d in datasets.all_datasets() if d.endpoint.strip("/") in sampled]
     for dataset in datasets.all_datasets():
         if dataset not in chosen:
             echo(f"skipping {dataset.name}: the demo has no sample for /{dataset.endpoint}")
@@ -64,7 +66,7 @@ def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
         echo(f"clock fixed at {DEMO_INSTANT:%Y-%m-%dT%H:%M:%SZ} ({local_time:%H:%M} EST)")
         echo(f"objects go to {output_dir}")
         for dataset in chosen:
-            for shape in SHAPES:
+            for shape in shapes_of(dataset.endpoint):
                 base = f"{server.url}/{shape}"
                 echo("")
                 echo(f"[{shape}] {dataset.name} <- {base}/{dataset.endpoint.strip('/')}")
@@ -87,8 +89,8 @@ def _routes() -> dict[str, Reply]:
     """Every sampled endpoint in both shapes, fixed at the demo instant."""
     return {
         f"/{shape}/{endpoint}": Reply(body=sample(endpoint, shape, DEMO_INSTANT))
-        for shape in SHAPES
-        for endpoint in ENDPOINTS
+        for endpoint in (*ENDPOINTS, *WIRE_ENDPOINTS)
+        for shape in shapes_of(endpoint)
     }
 
 

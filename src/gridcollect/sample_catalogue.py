@@ -1,0 +1,94 @@
+"""Generated wire-shape samples of the schema-declared MISO endpoints (fuel mix, prices,
+constraints), for the demo and the tests. Same rules as :mod:`gridcollect.samples`:
+deterministic per (publication interval, seed), plausible values, MISO's wire formats
+(numbers as strings, EST labels); MISO documents no other shape for these endpoints.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+EST = timezone(timedelta(hours=-5), "EST")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _floor(now: datetime, minutes: int) -> datetime:
+    since = now.hour * 60 + now.minute
+    midnight = datetime.combine(now.date(), time(tzinfo=EST))
+    return midnight + timedelta(minutes=since - since % minutes)
+
+
+def _ref(t: datetime) -> str:
+    """``02-Oct-2026 - Interval 16:45 EST``."""
+    return f"{t.day:02d}-{_MONTHS[t.month - 1]}-{t.year} - Interval {t:%H:%M} EST"
+
+
+def _twelve_hour(t: datetime) -> str:
+    """``2026-10-02 4:45:00 PM``."""
+    return f"{t:%Y-%m-%d} {(t.hour + 11) % 12 + 1}:{t:%M:%S} {'AM' if t.hour < 12 else 'PM'}"
+
+
+def _rng(kind: str, t: datetime, seed: int) -> random.Random:
+    # A str seed is hashed with SHA-512 by random, so it is stable across processes.
+    return random.Random(f"miso-{kind}|{t.isoformat()}|{seed}")
+
+
+# -- fuel mix --------------------------------------------------------------------------
+
+_FUELS = ("Coal", "Natural Gas", "Nuclear", "Wind", "Solar", "Battery Storage", "Other",
+          "Imports")
+
+
+def _fuel_mix_at(t: datetime, seed: int) -> dict[str, int]:
+    """MW per fuel in the five-minute interval starting at ``t`` (EST)."""
+    rng = _rng("fuel", t, seed)
+    hour = t.hour + t.minute / 60
+    sun = max(0.0, math.sin(math.pi * (hour - 6.5) / 12.5))
+    return {
+        "Coal": round(23000 + 3000 * rng.random()),
+        "Natural Gas": round(22000 + 9000 * sun + 2000 * rng.random()),
+        "Nuclear": round(9900 + 200 * rng.random()),
+        "Wind": round(4000 + 9000 * rng.random()),
+        "Solar": round(11000 * sun * (0.8 + 0.2 * rng.random())),
+        "Battery Storage": round(300 * math.sin(math.pi * hour / 6) + 50 * rng.random()),
+        "Other": round(1800 + 400 * rng.random()),
+        "Imports": round(500 + 2500 * rng.random()),
+    }
+
+
+def _fuel_row(t: datetime, fuel: str, mw: int) -> dict[str, str]:
+    gap = " " if fuel == "Imports" else "  "  # MISO's own spacing
+    return {"INTERVALEST": _twelve_hour(t), "CATEGORY": fuel, "ACT": str(mw),
+            "FUEL_CATEGORY": f"{fuel}{gap}({mw:,} MW)"}
+
+
+def fuel_mix(now: datetime, seed: int) -> Any:
+    """``FuelMix``: the current interval's categories and their total."""
+    t = _floor(now, 5)
+    mix = _fuel_mix_at(t, seed)
+    return {"RefId": _ref(t), "TotalMW": str(sum(mix.values())),
+            "Fuel": {"Type": [_fuel_row(t, fuel, mix[fuel]) for fuel in _FUELS]}}
+
+
+def fuel_mix_today(now: datetime, seed: int) -> Any:
+    """``FuelMix/Today``: every interval of the EST day so far; ``TotalMW`` is ``"0"``."""
+    t = _floor(now, 5)
+    midnight = datetime.combine(t.date(), time(tzinfo=EST))
+    rows = []
+    step = midnight
+    while step <= t:
+        mix = _fuel_mix_at(step, seed)
+        rows += [_fuel_row(step, fuel, mix[fuel]) for fuel in sorted(_FUELS)]
+        step += timedelta(minutes=5)
+    return {"RefId": _ref(t), "TotalMW": "0", "Fuel": {"Type": rows}}
+
+
+BUILDERS: dict[str, Callable[[datetime, int], Any]] = {
+    "FuelMix": fuel_mix,
+    "FuelMix/Today": fuel_mix_today,
+}
