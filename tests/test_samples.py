@@ -11,7 +11,7 @@ import pytest
 
 from gridcollect import datasets
 from gridcollect.model import Dataset
-from gridcollect.samples import ENDPOINTS, EST, SHAPES, Shape, sample, shapes_of
+from gridcollect.samples import ENDPOINTS, EST, SHAPES, WIRE_ENDPOINTS, Shape, sample, shapes_of
 
 WIRE_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "miso" / "wire"
 AT = datetime(2026, 10, 2, 21, 45, tzinfo=UTC)  # 16:45 EST, when the fixtures were recorded
@@ -189,3 +189,30 @@ def test_samples_pass_their_dataset_validator(dataset: Dataset, shape: Shape) ->
             at = AT + timedelta(days=seed * 40, minutes=minutes)
             verdict = dataset.validator(sample(dataset.endpoint, shape, at, seed))
             assert (verdict.shape, verdict.problems, verdict.warnings) == (shape, (), ()), at
+
+
+@needs_fixtures
+@pytest.mark.parametrize("endpoint", WIRE_ENDPOINTS)
+def test_wire_only_samples_have_the_recorded_structure(endpoint: str) -> None:
+    """Samples of the schema-declared endpoints have the recordings' keys and scalar kinds
+    (the sub-regional constraints at an instant where nothing binds, as recorded)."""
+    at = AT
+    if endpoint == "BindingConstraints/SubRegional":
+        at = next(AT + timedelta(minutes=m) for m in range(0, 600, 5) if sample(
+            endpoint, "wire", AT + timedelta(minutes=m))["Constraint"][0]["Name"] == "None")
+    assert _skeleton(sample(endpoint, "wire", at)) == _skeleton(_fixture(endpoint))
+    with pytest.raises(ValueError, match="wire"):
+        sample(endpoint, "documented", AT)
+
+
+def test_five_minute_samples_agree_between_the_two_price_endpoints() -> None:
+    """Like MISO's, the consolidated five-minute block and the ex-post table carry the same
+    prices for the same nodes under the same label."""
+    consolidated = sample("MarketPricing/GetLmpConsolidatedTable", "wire", AT)["LMPData"]
+    expost = sample("MarketPricing/GetRealTimeFiveMinExPost/Current", "wire", AT)
+    five = {row["name"]: (row["LMP"], row["MLC"], row["MCC"])
+            for row in consolidated["FiveMinLMP"]["PricingNode"]}
+    rows = {row[1]: tuple(row[2:]) for row in expost["data"]}
+    assert five and all(rows[node] == prices for node, prices in five.items())
+    assert {row[0] for row in expost["data"]} == {"2026-10-02T16:45:00"}
+    assert consolidated["FiveMinLMP"]["HourAndMin"] == "16:45"

@@ -21,7 +21,7 @@ A declaration is plain frozen dataclasses (``docs/datasets.md`` says why):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -122,6 +122,28 @@ class Rule:
     failure: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Across:
+    """A check across one block's rows: ``check(rows)`` gets ``(index, values)`` of every
+    row whose fields all read, and returns ``(index, message)`` for each row that breaks
+    the rule (e.g. one node's energy component differing from the others')."""
+
+    reason: str
+    check: Callable[[Sequence[tuple[int, Mapping[str, Any]]]], Iterable[tuple[int, str]]]
+    failure: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Melt:
+    """Several value fields of one wire row become one tidy row each: ``fields`` maps a
+    field's name to the label written in ``series``; its value goes to ``value``
+    (e.g. nine products' prices of a reserve zone)."""
+
+    series: Column
+    value: Column
+    fields: Mapping[str, str]
+
+
 Meaning = Literal["start", "end", "instant"]
 
 
@@ -158,6 +180,8 @@ class Rows:
     ``placeholder``: a row is "nothing to report" (no table row, no field checks) when
     each named field holds one of the given values.
     ``tags``: constant column values of this block's rows (the market, say).
+    ``rules`` check each row, ``across`` the block's rows together; ``melt`` turns
+    several value fields of a row into a row each.
     """
 
     path: str
@@ -170,6 +194,8 @@ class Rows:
     placeholder: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     tags: Mapping[str, Any] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
+    across: tuple[Across, ...] = ()
+    melt: Melt | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +409,7 @@ class Schema:
         return None if rows is None else _Block(rows, header, context)
 
     def _check_rows(self, check: Checker, spec: Rows, block: _Block) -> None:
+        complete_rows: list[tuple[int, Mapping[str, Any]]] = []
         for index, raw in enumerate(block.rows):
             path = _where(spec.path) if spec.single else at(_where(spec.path), index)
             row = _row_object(raw, spec, block.header)
@@ -413,6 +440,12 @@ class Schema:
                 message = rule.check(values)
                 if message is not None:
                     check.note(path, f"{rule.reason}: {message}", failure=rule.failure)
+            if spec.across:
+                complete_rows.append((index, values))
+        for across in spec.across:
+            for index, message in across.check(complete_rows):
+                check.note(at(_where(spec.path), index), f"{across.reason}: {message}",
+                           failure=across.failure)
 
     # tidy rows -------------------------------------------------------------------
 
@@ -427,6 +460,9 @@ class Schema:
                 if item.kind.column is None:
                     raise ValueError(f"a {item.kind.name} field cannot be a column")
                 found[item.column] = Column(item.column, item.kind.column, item.unit, item.doc)
+            if spec.melt is not None:
+                for column in (spec.melt.series, spec.melt.value):
+                    found.setdefault(column.name, column)
         return tuple(found.values())
 
     def rows(self, payload: Any, ctx: TableContext) -> Iterator[Row]:
@@ -470,12 +506,19 @@ class Schema:
             if not isinstance(row, dict) or _is_placeholder(row, spec):
                 continue
             try:
-                yield self._tidy(spec, row, context, as_of, blank)
+                tidy, values = self._tidy(spec, row, context, as_of, blank)
             except InvalidValue as exc:
                 ctx.skip(f"{where}: {exc}")
+                continue
+            if spec.melt is None:
+                yield tidy
+                continue
+            for name, label in spec.melt.fields.items():
+                yield {**tidy, spec.melt.series.name: label, spec.melt.value.name: values[name]}
 
     def _tidy(self, spec: Rows, row: dict[str, Any], context: dict[str, Any],
-              as_of: datetime, blank: dict[str, Any]) -> Row:
+              as_of: datetime, blank: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The row's tidy values, and its parsed wire values by field name."""
         values = dict(context)
         for item in spec.fields:
             try:
@@ -494,7 +537,7 @@ class Schema:
         for item in (*spec.context, *spec.fields):
             if item.column is not None:
                 tidy[item.column] = values[item.name]
-        return tidy
+        return tidy, values
 
     def table(self) -> Table:
         """The export table this schema declares."""
@@ -594,7 +637,7 @@ def declare(
 
 
 __all__ = [
-    "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Field", "Interval", "Kind",
-    "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare", "envelope", "is_absent",
-    "key_template", "lookup", "read", "unwrap",
+    "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Across", "Field", "Interval",
+    "Kind", "Melt", "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare",
+    "envelope", "is_absent", "key_template", "lookup", "read", "unwrap",
 ]
