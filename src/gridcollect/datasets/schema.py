@@ -21,6 +21,7 @@ A declaration is plain frozen dataclasses (``docs/datasets.md`` says why):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -85,7 +86,17 @@ class Kind:
 
 NUMBER = Kind("number", parse_number, "must be numeric", "number")
 """A finite number; also a string, with thousands separators (``"25,287"``)."""
-TIME = Kind("time", parse_est, "must be a time", "time")
+@functools.lru_cache(maxsize=1024)
+def _time(value: str) -> datetime:
+    return parse_est(value)
+
+
+def _cached_time(value: Any) -> datetime:
+    # Thousands of rows repeat one label: read each distinct one once.
+    return _time(value) if isinstance(value, str) else parse_est(value)
+
+
+TIME = Kind("time", _cached_time, "must be a time", "time")
 """A MISO instant on the EST clock, in any of its formats (see ``parse_est``)."""
 CLOCK = Kind("clock", parse_clock, "must be a time of day", None)
 """``HH:MM`` on the EST clock; the day is the as-of instant's (nearest such day)."""
@@ -500,13 +511,16 @@ class Schema:
         if not isinstance(rows, list | LazyArray):
             ctx.skip(f"{_where(spec.path)}: not a list")
             return
+        # Rows of one label share one set of interval values: less work, and memory for
+        # them once per label rather than once per row when an export holds rows.
+        intervals: dict[Any, dict[str, datetime]] = {}
         for index, raw in enumerate(rows):
             where = _where(spec.path) if spec.single else at(_where(spec.path), index)
             row = _row_object(raw, spec, header)
             if not isinstance(row, dict) or _is_placeholder(row, spec):
                 continue
             try:
-                tidy, values = self._tidy(spec, row, context, as_of, blank)
+                tidy, values = self._tidy(spec, row, context, as_of, blank, intervals)
             except InvalidValue as exc:
                 ctx.skip(f"{where}: {exc}")
                 continue
@@ -516,8 +530,9 @@ class Schema:
             for name, label in spec.melt.fields.items():
                 yield {**tidy, spec.melt.series.name: label, spec.melt.value.name: values[name]}
 
-    def _tidy(self, spec: Rows, row: dict[str, Any], context: dict[str, Any],
-              as_of: datetime, blank: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _tidy(self, spec: Rows, row: dict[str, Any], context: dict[str, Any], as_of: datetime,
+              blank: dict[str, Any], intervals: dict[Any, dict[str, datetime]],
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The row's tidy values, and its parsed wire values by field name."""
         values = dict(context)
         for item in spec.fields:
@@ -530,10 +545,13 @@ class Schema:
         label = values.get(spec.interval.label)
         if label is None:
             raise InvalidValue(f"{spec.interval.label}: no value")
-        kind = next(f.kind for f in (*spec.context, *spec.fields)
-                    if f.name == spec.interval.label)
-        start, end = spec.interval.bounds(_label_time(kind, label, as_of))
-        tidy = {**blank, **interval(start, end), **spec.tags}
+        bounds = intervals.get(label)
+        if bounds is None:
+            kind = next(f.kind for f in (*spec.context, *spec.fields)
+                        if f.name == spec.interval.label)
+            bounds = intervals[label] = interval(
+                *spec.interval.bounds(_label_time(kind, label, as_of)))
+        tidy = {**blank, **bounds, **spec.tags}
         for item in (*spec.context, *spec.fields):
             if item.column is not None:
                 tidy[item.column] = values[item.name]
