@@ -51,3 +51,19 @@ def test_collect_names_declared_datasets_by_command(tmp_path):
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert (summary["collected"], summary["failed"]) == (2, 0)
     assert stored_files(tmp_path) == sorted(key for _endpoint, key in RECORDED.values())
+
+
+def test_datasets_lists_every_declared_dataset_and_the_readme_names_them():
+    """gridcollect datasets lists the eleven datasets; README's list names each command."""
+    from gridcollect.datasets import all_datasets
+
+    from .cli import REPO
+
+    result = run_cli("datasets")
+    assert result.code == 0, result.stderr
+    rows = result.stdout.strip().splitlines()[1:]
+    assert len(rows) == len(all_datasets()) == 11
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for dataset in all_datasets():
+        assert any(row.split()[0] == dataset.name for row in rows)
+        assert f"| `{dataset.name}` | `{dataset.command}` |" in readme, dataset.name
