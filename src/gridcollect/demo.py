@@ -30,7 +30,8 @@ _EXPLANATION = """\
 What just happened
   1. A local HTTP server stood in for MISO's public API, answering with generated
      samples: /documented/... in the shape the specs describe, /wire/... in the shape
-     MISO really sends (numbers as strings, wrapped rows, EST interval RefIds).
+     MISO really sends (numbers as strings, wrapped rows, EST interval RefIds). Fuel
+     mix, prices and real-time constraints have no documented shape: wire only.
   2. Each collector ran the one pipeline: fetch -> validate (either shape is accepted)
      -> SHA-256 of the payload's canonical JSON -> claim the digest in the registry
      -> store the gzip envelope under the dataset's key -> record a notification.
