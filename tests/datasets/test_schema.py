@@ -284,3 +284,13 @@ def test_a_missing_first_key_is_named_at_the_top() -> None:
     verdict = TOY.validator({"Other": 1})
     assert verdict.problems == ("missing required field 'Data.RefId'",
                                 "missing required field 'Data'")
+
+
+def test_schema_of_names_the_declaration_behind_a_dataset() -> None:
+    """schema_of gives a declared dataset's schema, None for a hand-written one."""
+    from gridcollect.datasets import get
+    from gridcollect.datasets.schema import schema_of
+
+    schema = schema_of(TOY)
+    assert schema is not None and schema.tidy.plot_series == "node"
+    assert schema_of(get("miso_realtime_total_load")) is None

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridcollect import datasets
-from gridcollect.datasets.schema import Schema, lookup, read
+from gridcollect.datasets.schema import Schema, lookup, read, schema_of
 from gridcollect.export import ReadStats, export, parse_range, read_table
 from gridcollect.export.plot import plot_day
 from gridcollect.replay import ReplayServer, Reply
@@ -59,10 +59,8 @@ DAY = "2026-10-02"
 
 
 def _schema(name: str) -> Schema:
-    table = datasets.get(name).table
-    assert table is not None
-    schema = getattr(table.rows, "__self__", None)
-    assert isinstance(schema, Schema)
+    schema = schema_of(datasets.get(name))
+    assert schema is not None
     return schema
 
 

@@ -66,6 +66,13 @@ def key_template(dgroup: str) -> str:
             f"{name}_{{t:%Y%m%d_%H%M}}.json.gz")
 
 
+def schema_of(dataset: Dataset) -> Schema | None:
+    """The schema a dataset was declared with (``None`` for a hand-written dataset)."""
+    rows = dataset.table.rows if dataset.table is not None else None
+    owner = getattr(rows, "__self__", None)
+    return owner if isinstance(owner, Schema) else None
+
+
 def declare(
     *,
     dgroup: str,
@@ -104,5 +111,5 @@ def declare(
 __all__ = [
     "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Across", "Field", "Interval",
     "Kind", "Meaning", "Melt", "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare",
-    "envelope", "is_absent", "key_template", "lookup", "read", "unwrap",
+    "envelope", "is_absent", "key_template", "lookup", "read", "schema_of", "unwrap",
 ]
