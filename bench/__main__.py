@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from . import backends as backend_kinds
-from . import burst, coldstart, memory, polling
+from . import burst, coldstart, memory, polling, prices
 from .backends import Backends
 from .harness import ROOT
 from .report import Row, table, write
 
-SCENARIOS = ("window", "watch", "burst", "cold", "memory")
+SCENARIOS = ("window", "watch", "burst", "cold", "memory", "prices")
 FLOOR_LABEL = "floor: gzip + SHA-256 + write + fsync (file and directory)"
 FILE_ONLY_FLOOR_LABEL = "floor without the directory fsync (as measured before)"
 
@@ -40,6 +40,7 @@ class Profile:
     processes: int  # worker processes of the concurrent 0 ms burst
     concurrency_slow: int
     large_bytes: int
+    price_snapshots: int = 48  # four hours of five-minute snapshots
 
 
 FULL = Profile(repeats=3, watch=polling.WatchPlan(cadence=1.5, slots=30, delay=0.2,
@@ -49,7 +50,7 @@ FULL = Profile(repeats=3, watch=polling.WatchPlan(cadence=1.5, slots=30, delay=0
 SMOKE = Profile(repeats=1, watch=polling.WatchPlan(cadence=0.5, slots=4, delay=0.2,
                                                     jitter=0.08, offset=0.27),
                 burst_snapshots=40, burst_slow_snapshots=8, concurrency_fast=4,
-                processes=2, concurrency_slow=8, large_bytes=6_000_000)
+                processes=2, concurrency_slow=8, large_bytes=6_000_000, price_snapshots=2)
 
 
 def repeat(times: int, measure: Callable[[Path, int], dict[str, Any]]) -> list[dict[str, Any]]:
@@ -184,6 +185,8 @@ def main() -> int:
                          column(runs, "peak_rss_mb"))]
         if "memory" in only:
             rows += memory_rows(profile, Backends("embedded"))
+        if "prices" in only and prices.available():
+            rows += price_rows(profile)
     print(table(rows))
     write(args.output, rows, mode="smoke" if args.smoke else "full", repeats=profile.repeats)
     print(f"\nwrote {args.output} in {time.monotonic() - started:.0f}s", file=sys.stderr)
@@ -206,6 +209,37 @@ def memory_rows(profile: Profile, b: Backends) -> list[Row]:
         how = "Content-Length" if framing == "length" else "chunked, no length"
         rows.append(Row(f"memory: refuse {mb} over a {size / 2e6:.0f} MB cap ({how})", b.name,
                         "peak RSS", "MB", column(runs, "peak_rss_mb")))
+    return rows
+
+
+
+def price_rows(profile: Profile) -> list[Row]:
+    """The two large price datasets from their recordings (embedded backends)."""
+    rows: list[Row] = []
+    n = profile.price_snapshots
+    for case in prices.CASES:
+        runs = repeat(profile.repeats, lambda d, _, c=case: prices.measure(c, d, snapshots=n))
+        label = f"prices: {case.name}, {n} snapshots"
+        rows += [
+            Row(label, "embedded", "validation per snapshot (JSON parse + validate)", "ms",
+                column(runs, "validate_ms")),
+            Row(label, "embedded", "collect per snapshot (fetch, validate, hash, store, notify)",
+                "ms", column(runs, "collect_ms")),
+            Row(label, "embedded", "export, latest revisions: rows read per second", "rows/s",
+                column(runs, "export_latest_rows_per_s")),
+            Row(label, "embedded", "export, latest revisions: rows written", "n",
+                column(runs, "export_latest_rows_written")),
+            Row(label, "embedded", "export, all revisions: rows per second", "rows/s",
+                column(runs, "export_all_rows_per_s")),
+            Row(label, "embedded", "peak RSS, one-shot collect", "MB",
+                column(runs, "collect_peak_rss_mb"), "< 78 MB", lambda v: v < 78),
+            Row(label, "embedded", "peak RSS, one-shot collect over the 1 KB fuel mix's", "MB",
+                [r["collect_peak_rss_mb"] - r["baseline_collect_peak_rss_mb"] for r in runs]),
+            Row(label, "embedded", "peak RSS, export of every snapshot", "MB",
+                column(runs, "export_peak_rss_mb")),
+            Row(label, "embedded", "peak RSS, export over the 1 KB fuel mix's", "MB",
+                [r["export_peak_rss_mb"] - r["baseline_export_peak_rss_mb"] for r in runs]),
+        ]
     return rows
 
 

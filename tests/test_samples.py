@@ -11,7 +11,7 @@ import pytest
 
 from gridcollect import datasets
 from gridcollect.model import Dataset
-from gridcollect.samples import ENDPOINTS, EST, SHAPES, Shape, sample
+from gridcollect.samples import ENDPOINTS, EST, SHAPES, WIRE_ENDPOINTS, Shape, sample, shapes_of
 
 WIRE_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "miso" / "wire"
 AT = datetime(2026, 10, 2, 21, 45, tzinfo=UTC)  # 16:45 EST, when the fixtures were recorded
@@ -75,7 +75,7 @@ def test_naive_instants_are_utc() -> None:
 def test_unknown_endpoint_or_shape_is_refused() -> None:
     """Unknown endpoints and shapes raise ValueError naming the valid ones."""
     with pytest.raises(ValueError, match="CsatSupplyDemand"):
-        sample("FuelMix", "wire", AT)
+        sample("NoSuchEndpoint", "wire", AT)
     with pytest.raises(ValueError, match="documented"):
         sample("CsatSupplyDemand", "idealised", AT)  # type: ignore[arg-type]
 
@@ -178,8 +178,10 @@ def test_reserve_wire_populated_rows_look_like_realtime_rows() -> None:
     assert _skeleton(body) == _skeleton(_fixture("BindingConstraints/RealTime"))
 
 
-@pytest.mark.parametrize("dataset", datasets.all_datasets(), ids=lambda d: d.name)
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize(("dataset", "shape"), [
+    (dataset, shape) for dataset in datasets.all_datasets()
+    for shape in shapes_of(dataset.endpoint)
+], ids=str)
 def test_samples_pass_their_dataset_validator(dataset: Dataset, shape: Shape) -> None:
     """Over a day and a few seeds, each sample is valid, without warnings, in its own shape."""
     for seed in range(3):
@@ -187,3 +189,30 @@ def test_samples_pass_their_dataset_validator(dataset: Dataset, shape: Shape) ->
             at = AT + timedelta(days=seed * 40, minutes=minutes)
             verdict = dataset.validator(sample(dataset.endpoint, shape, at, seed))
             assert (verdict.shape, verdict.problems, verdict.warnings) == (shape, (), ()), at
+
+
+@needs_fixtures
+@pytest.mark.parametrize("endpoint", WIRE_ENDPOINTS)
+def test_wire_only_samples_have_the_recorded_structure(endpoint: str) -> None:
+    """Samples of the schema-declared endpoints have the recordings' keys and scalar kinds
+    (the sub-regional constraints at an instant where nothing binds, as recorded)."""
+    at = AT
+    if endpoint == "BindingConstraints/SubRegional":
+        at = next(AT + timedelta(minutes=m) for m in range(0, 600, 5) if sample(
+            endpoint, "wire", AT + timedelta(minutes=m))["Constraint"][0]["Name"] == "None")
+    assert _skeleton(sample(endpoint, "wire", at)) == _skeleton(_fixture(endpoint))
+    with pytest.raises(ValueError, match="wire"):
+        sample(endpoint, "documented", AT)
+
+
+def test_five_minute_samples_agree_between_the_two_price_endpoints() -> None:
+    """Like MISO's, the consolidated five-minute block and the ex-post table carry the same
+    prices for the same nodes under the same label."""
+    consolidated = sample("MarketPricing/GetLmpConsolidatedTable", "wire", AT)["LMPData"]
+    expost = sample("MarketPricing/GetRealTimeFiveMinExPost/Current", "wire", AT)
+    five = {row["name"]: (row["LMP"], row["MLC"], row["MCC"])
+            for row in consolidated["FiveMinLMP"]["PricingNode"]}
+    rows = {row[1]: tuple(row[2:]) for row in expost["data"]}
+    assert five and all(rows[node] == prices for node, prices in five.items())
+    assert {row[0] for row in expost["data"]} == {"2026-10-02T16:45:00"}
+    assert consolidated["FiveMinLMP"]["HourAndMin"] == "16:45"

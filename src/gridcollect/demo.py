@@ -27,7 +27,7 @@ from .collect import collect
 from .errors import ConfigurationError
 from .model import Dataset, RunReport
 from .replay import ReplayServer, Reply
-from .samples import ENDPOINTS, EST, SHAPES, Shape, sample
+from .samples import ENDPOINTS, EST, WIRE_ENDPOINTS, Shape, sample, shapes_of
 from .settings import BackendSettings, HttpSettings, Settings
 
 # 16:45 EST on the day the shared wire fixtures were recorded; constraints bind then.
@@ -40,13 +40,15 @@ _EXPLANATION = """\
 What just happened
   1. A local HTTP server stood in for MISO's public API, answering with generated
      samples: /documented/... in the shape the specs describe, /wire/... in the shape
-     MISO really sends (numbers as strings, wrapped rows, EST interval RefIds).
+     MISO really sends (numbers as strings, wrapped rows, EST interval RefIds). Fuel
+     mix, prices and real-time constraints have no documented shape: wire only.
   2. Each collector ran the one pipeline: fetch -> validate (either shape is accepted)
      -> SHA-256 of the payload's canonical JSON -> claim the digest in the registry
      -> store the gzip envelope under the dataset's key -> record a notification.
-  3. Both shapes of a dataset stand for the same slot, hence the same key. A key is
-     never overwritten with another snapshot, so the second shape went to a variant
-     key (..._2.json.gz; the "holds another snapshot" warning says so).
+  3. Both shapes of a dataset describe the same instant, hence the same key (a key's
+     time is the snapshot's own as-of instant). A key is never overwritten with another
+     snapshot, so the second shape went to a variant key (..._2.json.gz; the "holds
+     another snapshot" warning says so).
   4. The clock was fixed at {instant}, so runs are repeatable.
      Run the demo again on the same directory: every payload's digest is registered
      already, so nothing is stored twice (skipped_duplicate).
@@ -56,11 +58,13 @@ What just happened
 
 
 def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
-    """Collect every sampled dataset in both shapes into ``output_dir``; return an exit code."""
+    """Collect every sampled dataset in each of its shapes (both, or only the wire's for
+    datasets MISO documents in no other) into ``output_dir``; return an exit code."""
     given = Path(output_dir)
     output_dir = given.resolve()
     backends = BackendSettings(output_dir=output_dir)
-    chosen = [d for d in datasets.all_datasets() if d.endpoint.strip("/") in ENDPOINTS]
+    sampled = (*ENDPOINTS, *WIRE_ENDPOINTS)
+    chosen = [d for d in datasets.all_datasets() if d.endpoint.strip("/") in sampled]
     for dataset in datasets.all_datasets():
         if dataset not in chosen:
             echo(f"skipping {dataset.name}: the demo has no sample for /{dataset.endpoint}")
@@ -75,7 +79,7 @@ def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
         echo(f"clock fixed at {DEMO_INSTANT:%Y-%m-%dT%H:%M:%SZ} ({local_time:%H:%M} EST)")
         echo(f"objects go to {output_dir}")
         for dataset in chosen:
-            for shape in SHAPES:
+            for shape in shapes_of(dataset.endpoint):
                 base = f"{server.url}/{shape}"
                 echo("")
                 echo(f"[{shape}] {dataset.name} <- {base}/{dataset.endpoint.strip('/')}")
@@ -126,8 +130,9 @@ def serve_samples(port: int, output_dir: Path, *, echo: Callable[[str], None],
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
     server = ReplayServer(port=port)
-    for shape in SHAPES:
-        for endpoint in ENDPOINTS:
+    sampled = (*ENDPOINTS, *WIRE_ENDPOINTS)
+    for endpoint in sampled:
+        for shape in shapes_of(endpoint):
             server.set_publisher(f"/{shape}/{endpoint}", _Publisher(endpoint, shape))
     try:
         server.start()
@@ -135,7 +140,7 @@ def serve_samples(port: int, output_dir: Path, *, echo: Callable[[str], None],
         raise ConfigurationError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
     try:
         cadences = " ".join(f"--cadence {d.command}={SERVE_CADENCE_SECONDS}"
-                            for d in datasets.all_datasets() if d.endpoint.strip("/") in ENDPOINTS)
+                            for d in datasets.all_datasets() if d.endpoint.strip("/") in sampled)
         echo(f"MISO stand-in on {server.url} (wire shape under /wire, documented under "
              f"/documented); a new snapshot every {SERVE_CADENCE_SECONDS}s. Ctrl-C stops it.")
         echo("In another terminal:")
@@ -173,8 +178,8 @@ def _routes() -> dict[str, Reply]:
     """Every sampled endpoint in both shapes, fixed at the demo instant."""
     return {
         f"/{shape}/{endpoint}": Reply(body=sample(endpoint, shape, DEMO_INSTANT))
-        for shape in SHAPES
-        for endpoint in ENDPOINTS
+        for endpoint in (*ENDPOINTS, *WIRE_ENDPOINTS)
+        for shape in shapes_of(endpoint)
     }
 
 

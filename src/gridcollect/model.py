@@ -124,7 +124,8 @@ class Table:
     ``rows`` turns one payload into rows with every column of ``columns``; ``ref`` tells
     the snapshot's own as-of time (UTC), by which the latest revision of a row wins.
     ``identity`` names the columns that say which row a revision is of, e.g. series and
-    ``interval_start``. ``plot_series`` and ``plot_values`` say what ``plot`` draws.
+    ``interval_start``. ``plot_series`` and ``plot_values`` say what ``plot`` draws, from
+    the rows ``plot_filter`` keeps (all when ``None``: e.g. only the hubs of 2,600 nodes).
     """
 
     columns: tuple[Column, ...]
@@ -133,6 +134,7 @@ class Table:
     ref: RefReader
     plot_series: str
     plot_values: tuple[str, ...]
+    plot_filter: Callable[[Row], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)

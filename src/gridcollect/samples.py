@@ -20,9 +20,14 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Literal
 
+from . import sample_catalogue as catalogue
+
 Shape = Literal["documented", "wire"]
 SHAPES: tuple[Shape, ...] = ("documented", "wire")
 ENDPOINTS = ("CsatSupplyDemand", "RealTimeTotalLoad", "BindingConstraints/Reserve")
+"""Endpoints sampled in both shapes."""
+WIRE_ENDPOINTS = tuple(catalogue.BUILDERS)
+"""Endpoints MISO documents in no other shape than the wire's: sampled as ``wire`` only."""
 
 EST = timezone(timedelta(hours=-5), "EST")  # MISO's clock all year: no daylight saving
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -31,14 +36,22 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 def sample(endpoint: str, shape: Shape, at: datetime, seed: int = 0) -> Any:
     """The JSON value ``endpoint`` would answer at ``at`` (naive means UTC), in ``shape``."""
-    try:
-        build = _BUILDERS[endpoint.strip("/")]
-    except KeyError:
-        raise ValueError(f"unknown endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}") from None
-    if shape not in SHAPES:
-        raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
+    name = endpoint.strip("/")
+    if name not in _BUILDERS and name not in catalogue.BUILDERS:
+        known = ", ".join((*ENDPOINTS, *WIRE_ENDPOINTS))
+        raise ValueError(f"unknown endpoint {endpoint!r}; known: {known}")
+    if shape not in shapes_of(name):
+        raise ValueError(f"unknown shape {shape!r} for {name}; known: "
+                         f"{', '.join(shapes_of(name))}")
     now = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(EST)
-    return build(shape == "wire", now, seed)
+    if name in catalogue.BUILDERS:
+        return catalogue.BUILDERS[name](now, seed)
+    return _BUILDERS[name](shape == "wire", now, seed)
+
+
+def shapes_of(endpoint: str) -> tuple[Shape, ...]:
+    """The shapes ``endpoint`` is sampled in: both, or only ``wire``."""
+    return ("wire",) if endpoint.strip("/") in catalogue.BUILDERS else SHAPES
 
 
 # -- the model of one operating day ------------------------------------------------
@@ -304,4 +317,4 @@ _BUILDERS: dict[str, Callable[[bool, datetime, int], Any]] = {
     "BindingConstraints/Reserve": _binding_constraints_reserve,
 }
 
-__all__ = ["ENDPOINTS", "EST", "SHAPES", "Shape", "sample"]
+__all__ = ["ENDPOINTS", "EST", "SHAPES", "WIRE_ENDPOINTS", "Shape", "sample", "shapes_of"]

@@ -2,19 +2,23 @@
 
 from datetime import UTC, datetime
 
+from gridcollect.datasets import all_datasets
 from gridcollect.datasets.miso.realtime_total_load import DATASET as LOAD
 from gridcollect.replay import ReplayServer, Reply
-from gridcollect.samples import sample
+from gridcollect.samples import WIRE_ENDPOINTS, sample
 
 from .cli import run_cli, stored_files
 
 NOW = datetime.now(UTC)
+EVERY_DATASET = sorted(d.name for d in all_datasets())
+# One snapshot per dataset, and a second region of CSAT.
+EVERY_SNAPSHOT = len(EVERY_DATASET) + 1
 
 
 def miso():
     routes = {f"/{endpoint}": Reply(body=sample(endpoint, "wire", NOW, seed=seed))
               for seed, endpoint in enumerate(
-                  ("RealTimeTotalLoad", "BindingConstraints/Reserve"))}
+                  ("RealTimeTotalLoad", "BindingConstraints/Reserve", *WIRE_ENDPOINTS))}
     server = ReplayServer(routes)
     # Regions differ in content, as at MISO.
     regions = iter(range(100))
@@ -33,12 +37,11 @@ def test_every_dataset_and_each_region_asked_for_is_collected(tmp_path):
     assert result.code == 0, result.stderr
     summary = result.summary
     assert (summary["requested"], summary["collected"], summary["failed"],
-            summary["notifications_pending"]) == (4, 4, 0, 0)
-    assert [d["dataset"] for d in summary["datasets"]] == [
-        "miso_binding_constraints_reserve", "miso_csat_supply_demand", "miso_realtime_total_load"]
+            summary["notifications_pending"]) == (EVERY_SNAPSHOT, EVERY_SNAPSHOT, 0, 0)
+    assert [d["dataset"] for d in summary["datasets"]] == EVERY_DATASET
     assert regions == ["NORTH", "SOUTH"]
     files = stored_files(tmp_path)
-    assert len(files) == 4 and any(f.endswith("Z_south.json.gz") for f in files)
+    assert len(files) == EVERY_SNAPSHOT and any(f.endswith("Z_south.json.gz") for f in files)
 
 
 def test_named_datasets_only(tmp_path):
@@ -61,7 +64,7 @@ def test_a_failed_snapshot_sets_the_exit_code(tmp_path):
         result = run_cli("collect", "--api-base-url", server.url, "--max-retries", "0",
                          "--output-dir", str(tmp_path))
     assert result.code == 1
-    assert (result.summary["collected"], result.summary["failed"]) == (2, 1)
+    assert (result.summary["collected"], result.summary["failed"]) == (len(EVERY_DATASET) - 1, 1)
 
 
 def test_a_parameter_of_a_dataset_not_collected_is_a_usage_error(tmp_path):

@@ -36,7 +36,7 @@ CASES = {
     # what to collect
     "unknown-region": ([*CSAT, "--region", "WEST"], "WEST"),
     "empty-region": ([*CSAT, "--region", ""], "--region"),
-    "unknown-dataset": (["miso", "fuel-mix"], "No such command"),
+    "unknown-dataset": (["miso", "no-such-dataset"], "No such command"),
     "unknown-operator": (["ercot", "load"], "No such command"),
     "unknown-option": ([*LOAD, "--colour", "red"], "No such option"),
     "bad-environment": ([*LOAD, "--environment", "qa"], "qa"),

@@ -100,5 +100,6 @@ def test_reserve_rows_shaped_like_the_realtime_endpoint_become_numbers():
     assert (bare["shadow_price"], bare["override"], bare["curve_type"], bare["bp1"]) == (
         -85.3, None, None, None)
     assert by_name["LAKE_GEORGE_TOWER_ROAD_138_FLO_LAKE_GEORGE_BABCO"]["override"] is False
+    # Period (16:45 EST) ends its interval, as for the real-time constraints.
     assert {(row["interval_start"], row["interval_end"]) for row in rows} == {
-        (utc(21, 45), utc(21, 50))}
+        (utc(21, 40), utc(21, 45))}

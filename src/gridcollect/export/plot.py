@@ -31,6 +31,8 @@ def plot_day(dataset: Dataset, rows: Any, output: Path, title: str, fmt: str = "
     table = table_of(dataset)
     lines: dict[str, list[tuple[datetime, datetime, float]]] = defaultdict(list)
     for row in rows.to_pylist():
+        if table.plot_filter is not None and not table.plot_filter(row):
+            continue
         for column in table.plot_values:
             if row[column] is not None:
                 label = row[table.plot_series]

@@ -22,6 +22,15 @@ _INTERVAL = re.compile(
     r"(\d{1,2})-([A-Za-z]{3})-(\d{4})\s*-\s*Interval\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*EST",
     re.ASCII | re.IGNORECASE,
 )
+# "2026-10-02 4:45:00 PM" (fuel mix) and "10/02/2026 4:45:00 PM EST" (Snapshot).
+_DASHED_12H = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)",
+    re.ASCII | re.IGNORECASE,
+)
+_SLASHED_12H = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)(?:\s*EST)?",
+    re.ASCII | re.IGNORECASE,
+)
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 _HOUR = re.compile(r"(?:HE|Hour)?\s*(\d{1,2})(?::00(?::00)?)?", re.ASCII | re.IGNORECASE)
 
@@ -35,7 +44,8 @@ def parse_est(text: Any) -> datetime:
     """An aware UTC datetime from a MISO time.
 
     Accepts ISO 8601 without an offset (read as EST), ISO 8601 with an offset or ``Z``,
-    and the RefId form ``02-Oct-2026 - Interval 16:45 EST``.
+    the RefId form ``02-Oct-2026 - Interval 16:45 EST``, and MISO's 12-hour forms
+    ``2026-10-02 4:45:00 PM`` and ``10/02/2026 4:45:00 PM EST`` (read as EST).
     """
     if not isinstance(text, str):
         raise InvalidValue(f"expected a time string, got {describe(text)}")
@@ -50,6 +60,8 @@ def parse_est(text: Any) -> datetime:
                 int(year), _MONTHS[month.lower()], int(day),
                 int(hour), int(minute), int(second or 0), tzinfo=EST,
             )
+        elif twelve := _twelve_hour(stripped):
+            moment = twelve
         else:
             moment = datetime.fromisoformat(stripped)
             if moment.tzinfo is None:
@@ -61,6 +73,23 @@ def parse_est(text: Any) -> datetime:
             f"{describe(text)} is not a MISO time "
             "(ISO 8601, or 'DD-Mon-YYYY - Interval HH:MM EST')"
         ) from None
+
+
+def _twelve_hour(text: str) -> datetime | None:
+    """A 12-hour MISO time on the EST clock, or None when ``text`` is in neither form;
+    raises ``ValueError`` for a form with impossible fields (13 PM, February 30)."""
+    if match := _DASHED_12H.fullmatch(text):
+        year, month, day, hour, minute, second, half = match.groups()
+    elif match := _SLASHED_12H.fullmatch(text):
+        month, day, year, hour, minute, second, half = match.groups()
+    else:
+        return None
+    clock = int(hour)
+    if not 1 <= clock <= 12:
+        raise ValueError(hour)
+    clock = clock % 12 + (12 if half.upper() == "PM" else 0)
+    return datetime(int(year), int(month), int(day), clock, int(minute), int(second or 0),
+                    tzinfo=EST)
 
 
 def parse_clock(text: Any) -> time:

@@ -12,6 +12,7 @@ from gridcollect.model import Slot, Snapshot, Verdict
 
 REPO = Path(__file__).resolve().parents[3]
 WIRE = REPO / "../shared/fixtures/miso/wire"
+SHAPE = REPO / "../shared/fixtures/miso/shape"  # real answers known by shape only
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 DELETE = object()

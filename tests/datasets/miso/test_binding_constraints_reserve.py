@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from gridcollect import keys
 from gridcollect.datasets.miso.binding_constraints_reserve import DATASET, REQUIRED
+from gridcollect.model import TableContext
 
 from .examples import (
     DELETE,
     FAIL,
     PASS,
+    SHAPE,
     WARN,
     assert_outcome,
     changed,
@@ -215,3 +218,39 @@ def test_declaration() -> None:
     assert DATASET.retention == timedelta(days=7)
     assert DATASET.window is None and DATASET.parameters == ()
     assert DATASET.placeholder is None
+
+
+POPULATED = json.loads((SHAPE / "BindingConstraints" / "Reserve.json").read_text(encoding="utf-8"))
+
+
+def test_populated_answer_with_descriptions_is_valid() -> None:
+    """MISO's populated answer (2026-07-27, known by shape) passes as the wire shape."""
+    verdict = DATASET.validator(POPULATED)
+    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
+    assert DATASET.as_of is not None
+    assert DATASET.as_of(POPULATED) == datetime(2026, 7, 27, 13, 10, tzinfo=UTC)
+
+
+def test_populated_answer_keeps_description_and_ends_the_interval_at_period() -> None:
+    """Each row keeps its Description; Period 08:10 EST ends 13:05-13:10 UTC."""
+    assert DATASET.table is not None
+    ctx = TableContext(key="k", stored=None)
+    rows = list(DATASET.table.rows(POPULATED, ctx))
+    assert ctx.skipped == []
+    assert [(r["name"], r["shadow_price"], r["description"]) for r in rows] == [
+        ("RDT_SO_MW (South_North) - STR+Lost_Gen Zone_1", -0.16, "STR+Lost_Gen Zone_1"),
+        ("RDT_SO_MW (South_North) - STR+Lost_Gen Zone_3", -8.32, "STR+Lost_Gen Zone_3"),
+    ]
+    assert {(r["interval_start"], r["interval_end"]) for r in rows} == {
+        (datetime(2026, 7, 27, 13, 5, tzinfo=UTC), datetime(2026, 7, 27, 13, 10, tzinfo=UTC))}
+
+
+@pytest.mark.parametrize(("key", "value", "reason"), [
+    ("Price", "low", "Constraint[1].Price: must be numeric"),
+    ("Period", "08:10", "Constraint[1].Period: must be a time"),
+    ("Name", "", "Constraint[1].Name: must be a non-empty string"),
+])
+def test_populated_answer_rules_name_their_reason(key: str, value: str, reason: str) -> None:
+    """Variants of the populated answer are rejected, naming the rule."""
+    verdict = DATASET.validator(changed(POPULATED, ("Constraint", 1, key), value))
+    assert not verdict.ok and reason in verdict.reason, verdict.reason

@@ -2,8 +2,10 @@
 
 Documented rows carry eleven typed fields (``ReserveType``, ``Direction``, ``Quantity``,
 ...). On the wire, MISO sends a ``RefId`` in its interval form and rows of strings shaped
-like the sister ``BindingConstraints/RealTime`` endpoint's; when nothing binds, one
-placeholder row named ``None - None`` with ``Price`` ``"None"``.
+like the sister ``BindingConstraints/RealTime`` endpoint's, or ``Name``, ``Period``,
+``Price`` and ``Description`` (``STR+Lost_Gen Zone_1``); when nothing binds, one
+placeholder row named ``None - None`` with ``Price`` ``"None"``. ``Period`` is the end of
+its five-minute interval.
 """
 
 from __future__ import annotations
@@ -128,6 +130,8 @@ COLUMNS = (
     Column("reserve_type", "text", "", "ReserveType (documented shape only)."),
     Column("direction", "text", "", "Direction (documented shape only)."),
     Column("quantity_mw", "number", "MW", "Quantity (documented shape only)."),
+    Column("description", "text", "",
+           "Description: what binds, e.g. STR+Lost_Gen Zone_1 (wire shape); null if none."),
 )
 
 
@@ -152,13 +156,14 @@ def table_rows(payload: Any, ctx: TableContext) -> Iterator[Row]:
             name = field(row, "Name")
             if not isinstance(name, str):
                 raise InvalidValue(f"Name {describe(name)} is not text")
-            start = parse_est(field(row, "Period"))
+            # Period ends its interval, as for the real-time constraints (gridstatus PR 803).
+            end = parse_est(field(row, "Period"))
             price = parse_number(field(row, "Price"))
         except InvalidValue as exc:
             ctx.skip(f"{where}: {exc}")
             continue
         yield {
-            **interval(start, start + PERIOD),
+            **interval(end - PERIOD, end),
             "name": name,
             "shadow_price": price,
             "override": _override(row.get("OVERRIDE")),
@@ -168,6 +173,7 @@ def table_rows(payload: Any, ctx: TableContext) -> Iterator[Row]:
             "reserve_type": _text(row.get("ReserveType")),
             "direction": _text(row.get("Direction")),
             "quantity_mw": optional_number(row.get("Quantity"), at(where, "Quantity"), ctx),
+            "description": _text(row.get("Description")),
         }
 
 

@@ -1,0 +1,115 @@
+"""A dataset as a declaration: where its rows are on the wire, what each field is, and
+what each row means in the tidy table. Validation, tidy rows, the as-of instant, the
+envelope and the export/plot support are all derived from that one declaration.
+
+A declaration is plain frozen dataclasses (``docs/datasets.md`` says why):
+
+- :class:`Field`: one wire field, its :data:`KINDS` kind, required or optional, and the
+  column (with unit) it becomes, if any;
+- :class:`Rule`: a row-level check with a named reason;
+- :class:`Interval`: which field labels a row's interval, whether that label is the
+  interval's start, end or an instant, its length, and why;
+- :class:`Rows`: one block of rows (a dotted path such as ``LMPData.FiveMinLMP.PricingNode``),
+  with optional one-key row wrappers, array rows named by a header list, placeholder rows
+  meaning "nothing to report", fields of the enclosing object (``HourAndMin``), and tags
+  (constant columns such as the market of the block);
+- :class:`Wire`: the top-level fields (``RefId``) and the blocks;
+- :class:`Tidy`: the table's identity, extra columns and what ``plot`` draws;
+- :func:`declare`: the :class:`~gridcollect.model.Dataset`, key layout
+  ``<dgroup>/year=YYYY/month=MM/day=DD/<name>_YYYYMMDD_HHMM.json.gz`` included.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ...model import AsOfReader, Dataset, Snapshot
+from ...validation import describe, never_raises
+from ..miso.tables import snapshot_times
+from .declaration import Across, Field, Interval, Meaning, Melt, Rows, Rule, Tidy, Wire
+from .derive import Schema, as_of_at
+from .kinds import CLOCK, FLAG, HOUR, KINDS, NUMBER, TEXT, TIME, Kind, is_absent, read
+from .payload import lookup
+
+# -- envelope ------------------------------------------------------------------------
+
+
+def envelope(snapshot: Snapshot) -> dict[str, Any]:
+    """The stored object: the response under ``data``, collection facts beside it."""
+    return {
+        "data": snapshot.payload,
+        "collection_metadata": {
+            "dataset": snapshot.dataset,
+            "source_url": snapshot.source_url,
+            **snapshot_times(snapshot),
+        },
+    }
+
+
+def unwrap(stored: Any) -> Any:
+    """The response inside a stored envelope (the inverse of :func:`envelope`)."""
+    if not isinstance(stored, dict) or not {"data", "collection_metadata"} <= stored.keys():
+        raise ValueError(f"not an envelope: expected data and collection_metadata in "
+                         f"{describe(stored)}")
+    return stored["data"]
+
+
+# -- the dataset ---------------------------------------------------------------------
+
+
+def key_template(dgroup: str) -> str:
+    """``<dgroup>/year=YYYY/month=MM/day=DD/<name>_YYYYMMDD_HHMM.json.gz``, where
+    ``<name>`` is the dgroup without its operator prefix."""
+    name = dgroup.partition("_")[2]
+    return (f"{dgroup}/year={{t:%Y}}/month={{t:%m}}/day={{t:%d}}/"
+            f"{name}_{{t:%Y%m%d_%H%M}}.json.gz")
+
+
+def schema_of(dataset: Dataset) -> Schema | None:
+    """The schema a dataset was declared with (``None`` for a hand-written dataset)."""
+    rows = dataset.table.rows if dataset.table is not None else None
+    owner = getattr(rows, "__self__", None)
+    return owner if isinstance(owner, Schema) else None
+
+
+def declare(
+    *,
+    dgroup: str,
+    command: str,
+    endpoint: str,
+    cadence: timedelta,
+    description: str,
+    wire: Wire,
+    tidy: Tidy,
+    as_of: str | AsOfReader,
+    retention: timedelta = timedelta(days=7),
+) -> Dataset:
+    """A MISO dataset from its declaration: one snapshot now per run (no window),
+    stored in the ``{"data", "collection_metadata"}`` envelope under :func:`key_template`.
+    ``as_of`` is the dotted path of the payload's as-of time, or a reader."""
+    reader = as_of_at(as_of) if isinstance(as_of, str) else as_of
+    schema = Schema(wire, tidy, reader)
+    schema.columns  # noqa: B018 - a bad declaration fails on import, not on first export
+    return Dataset(
+        name=dgroup,
+        operator=dgroup.partition("_")[0],
+        command=command,
+        endpoint=endpoint,
+        cadence=cadence,
+        key_template=key_template(dgroup),
+        envelope=envelope,
+        validator=never_raises(schema.validate),
+        retention=retention,
+        description=description,
+        as_of=reader,
+        unwrap=unwrap,
+        table=schema.table(),
+    )
+
+
+__all__ = [
+    "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Across", "Field", "Interval",
+    "Kind", "Meaning", "Melt", "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare",
+    "envelope", "is_absent", "key_template", "lookup", "read", "schema_of", "unwrap",
+]
