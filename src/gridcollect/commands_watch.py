@@ -54,6 +54,9 @@ def _parameters(values: Sequence[str]) -> dict[str, dict[str, str]]:
 
 
 def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
+    from datetime import timedelta
+
+    from .schedule import request_floor
     from .watch import Target
     from .watch_timing import Timing
 
@@ -62,18 +65,25 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     cadences = _per_dataset(options["cadence"], "--cadence")
     offsets = _per_dataset(options["offset"], "--offset")
     params = _parameters(options["param"])
+    floors = _per_dataset(options["min_poll_interval"], "--min-poll-interval")
     watched = {d.name for d in chosen}
-    for option, given in (("--cadence", cadences), ("--offset", offsets), ("--param", params)):
+    for option, given in (("--cadence", cadences), ("--offset", offsets), ("--param", params),
+                          ("--min-poll-interval", floors)):
         for name in given.keys() - watched:
             raise click.BadParameter(f"{name} is not being watched", param_hint=option)
     targets = []
     for dataset in chosen:
         cadence = cadences.get(dataset.name, dataset.cadence.total_seconds())
+        least = floors.get(dataset.name)
+        floor = request_floor(
+            dataset.cadence, timedelta(seconds=cadence),
+            override=None if least is None else timedelta(seconds=least),
+        )
         try:
             timing = Timing.for_cadence(
                 cadence, offset=offsets.get(dataset.name, 0.0),
                 first_retry=options["first_retry_seconds"],
-                max_retry=options["max_retry_seconds"],
+                max_retry=options["max_retry_seconds"], floor=floor.total_seconds(),
             )
         except ValueError as exc:
             raise click.BadParameter(f"{dataset.name}: {exc}",
@@ -96,6 +106,10 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
               help="Longest wait between re-polls.  [default: 25% of the cadence]")
 @click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
               help="A dataset parameter, e.g. miso_csat_supply_demand.region=SOUTH.")
+@click.option("--min-poll-interval", multiple=True, metavar="DATASET=SECONDS",
+              help="Least time between two requests to DATASET's endpoint, re-polls "
+                   "included. Repeatable.  [default: 60, MISO's limit; scaled down with "
+                   "--cadence]")
 @click.option("--metrics-port", type=click.IntRange(0, 65535),
               help="Serve Prometheus /metrics and /healthz on this port.")
 @click.option("--metrics-host", default="127.0.0.1", show_default=True,
@@ -177,7 +191,8 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
               help="Where runs leave their state. [default: OUTPUT_DIR/.gridcollect]")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
 def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> None:
-    """Show each dataset's latest stored snapshot, its age, and counts."""
+    """Show each dataset's latest stored snapshot, its age, the newest as-of instant
+    stored and how old that data is, and counts."""
     import sqlite3
 
     from .activity import DatasetActivity, format_age, read_activity
@@ -197,10 +212,14 @@ def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> N
         click.echo(json.dumps({"state_dir": str(directory),
                                "datasets": [row.as_dict(now) for row in rows]}, indent=2))
         return
-    table = [("DATASET", "AGE", "STORED", "DUPLICATES", "FAILURES", "LAST STORED")]
+    table = [("DATASET", "AGE", "STORED", "DUPLICATES", "FAILURES", "NEWEST AS-OF",
+              "DATA AGE", "LAST STORED")]
     for row in rows:
+        as_of = row.newest_as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ") \
+            if row.newest_as_of else "-"
         table.append((row.dataset, format_age(row.age(now)), str(row.stored),
-                      str(row.duplicates), str(row.failures),
+                      str(row.duplicates), str(row.failures), as_of,
+                      format_age(row.as_of_age(now)) if row.newest_as_of else "-",
                       row.last_location or row.last_key or "-"))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
