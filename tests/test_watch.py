@@ -205,3 +205,28 @@ def test_a_clock_set_back_does_not_stall_polling(server, tmp_path):
              clock=lambda: time.time() + shift[0], check=set_back_while_waiting)
     assert shift[0] == -3600.0
     assert polls() >= 3
+
+
+@pytest.mark.parametrize(("extra", "floor"), [
+    ((), 60.0),  # MISO's once-a-minute limit at the dataset's own cadence
+    (("--cadence", "realtime-total-load=3"), 0.6),  # compressed time: in proportion
+    (("--cadence", "realtime-total-load=3", "--min-poll-interval",
+      "realtime-total-load=0.1"), 0.1),
+])
+def test_the_request_floor_follows_the_cadence_unless_set(extra, floor, monkeypatch):
+    """watch's least interval between requests: 60 s, scaled with --cadence, or as set."""
+    from click.testing import CliRunner
+
+    from gridcollect import commands_watch
+    from gridcollect.cli import cli
+
+    seen = {}
+
+    def capture(targets, settings, options):
+        seen["floor"] = targets[0].timing.floor
+        return 0
+
+    monkeypatch.setattr(commands_watch, "_run", capture)
+    result = CliRunner().invoke(cli, ["watch", "realtime-total-load", *extra])
+    assert result.exit_code == 0, result.output
+    assert seen["floor"] == pytest.approx(floor)

@@ -184,17 +184,19 @@ class Worker:
             return Poll("failed", reason=_reason(seen, error), error=error)
         # Stored by us, or already stored (by us earlier or by a replica): either way the
         # data decides whether the source has moved on.
-        as_of = pipeline.last_as_of
-        outcome: Outcome = "unchanged"
-        if isinstance(seen, Fetched):  # a no-data placeholder says nothing of the source
-            outcome = "new" if self._moved_on(as_of, sha256_of(seen.payload)) else "unchanged"
-        return Poll(outcome, key=key, as_of=as_of)
+        if not isinstance(seen, Fetched):  # our no-data placeholder: nothing from MISO
+            return Poll("unchanged", key=key)
+        # Only a time the payload states is an as-of instant (not the stand-in time of a
+        # dataset whose payloads state none).
+        as_of = pipeline.last_as_of if self.target.dataset.as_of is not None else None
+        moved_on = self._moved_on(as_of, sha256_of(seen.payload))
+        return Poll("new" if moved_on else "unchanged", key=key, as_of=as_of)
 
     def _moved_on(self, as_of: datetime | None, digest: str) -> bool:
         """Whether a valid snapshot is news: a later as-of instant than any seen, or, for
         a dataset whose payload carries no time, content other than the last seen."""
         previous, self._last_digest = self._last_digest, digest
-        if self.target.dataset.as_of is None or as_of is None:
+        if as_of is None:
             return digest != previous
         if self._newest is not None and as_of <= self._newest:
             return False  # the same instant (maybe revised), or an older one come back
