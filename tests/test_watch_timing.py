@@ -190,6 +190,15 @@ def test_a_late_publication(tmp_path, lateness):
     check(watch(tmp_path, publications, start=when(0, 100)))
 
 
+def test_an_early_publication(tmp_path):
+    """One publication out before its slot starts (an old one coming back is in the
+    A-B-A test): stored once, under its own time, and the next one too."""
+    publications = regular()
+    early = next(i for i, (t, _, _) in enumerate(publications) if t == when(6, P))
+    publications[early] = (when(5, 270), *publications[early][1:])
+    check(watch(tmp_path, publications, start=when(0, 100)))
+
+
 def test_a_mid_slot_revision_seen_before_the_next_publication(tmp_path):
     """A revision (same RefId, new values) mid-slot, still current at the next expected
     poll because the next publication is late: stored beside the original under the
