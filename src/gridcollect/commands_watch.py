@@ -97,11 +97,11 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
 @click.option("--cadence", multiple=True, metavar="DATASET=SECONDS",
               help="Poll DATASET on this cadence instead of its own. Repeatable.")
 @click.option("--offset", multiple=True, metavar="DATASET=SECONDS",
-              help="First poll of each slot this long after it starts [default: 0]. "
-                   "Repeatable.")
+              help="When each slot's publication is expected, after the slot starts: its "
+                   "first poll [default: 0]. Repeatable.")
 @click.option("--first-retry-seconds", type=click.FloatRange(min=0.01),
-              help="Re-poll unchanged content or a failure after this long, doubling "
-                   "each time.  [default: 5% of the cadence]")
+              help="Re-poll after this long while the data has not moved on, or after a "
+                   "failure, doubling each time.  [default: 5% of the cadence]")
 @click.option("--max-retry-seconds", type=click.FloatRange(min=0.01),
               help="Longest wait between re-polls.  [default: 25% of the cadence]")
 @click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
@@ -123,7 +123,9 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
     """Collect continuously until SIGTERM/SIGINT (default: every dataset).
 
     DATASET is a dataset name or command, e.g. miso_realtime_total_load or
-    realtime-total-load. Each dataset is polled on its own thread, on wall-clock slots.
+    realtime-total-load. Each dataset is polled on its own thread when its publication is
+    expected, then until its as-of instant moves on; every snapshot is filed under its
+    own as-of instant.
     """
     shared = {name: options.pop(name) for name in OPTION_NAMES}
     logs.configure(shared["log_level"], shared["log_format"])
