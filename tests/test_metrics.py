@@ -60,6 +60,15 @@ def test_a_clock_behind_the_source_counts_as_no_lag_and_no_as_of_no_lag():
     assert value(metrics, "gridcollect_stored_total", dataset="load") == 2
 
 
+def test_the_as_of_gauge_keeps_the_newest_instant():
+    """A revision of an older snapshot, stored later, does not move the newest back."""
+    metrics = WatchMetrics()
+    metrics.record_stored("load", as_of=1500.0, stored_at=1510.0)
+    metrics.record_stored("load", as_of=1200.0, stored_at=1520.0)
+    assert value(metrics, "gridcollect_last_as_of_timestamp_seconds", dataset="load") == 1500
+    assert value(metrics, "gridcollect_last_publication_lag_seconds", dataset="load") == 320
+
+
 def test_failure_reasons_are_a_fixed_set():
     """A reason outside the fixed set is refused rather than creating a new series."""
     metrics = WatchMetrics()

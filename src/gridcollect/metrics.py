@@ -50,6 +50,7 @@ class WatchMetrics:
         self._lock = threading.Lock()
         self._cadence: dict[str, float] = {}
         self._last_success: dict[str, float] = {}
+        self._newest_as_of: dict[str, float] = {}
         r = self.registry
         self.polls = Counter("gridcollect_polls", "Polls of a dataset's endpoint.",
                              ["dataset"], registry=r)
@@ -74,7 +75,7 @@ class WatchMetrics:
             "Publication lag of the latest stored snapshot.", ["dataset"], registry=r)
         self.last_as_of = Gauge(
             "gridcollect_last_as_of_timestamp_seconds",
-            "As-of instant (Unix time) of the latest snapshot stored.", ["dataset"],
+            "Newest as-of instant (Unix time) of the snapshots stored.", ["dataset"],
             registry=r)
         self.cadence = Gauge("gridcollect_cadence_seconds", "A dataset's polling cadence.",
                              ["dataset"], registry=r)
@@ -106,7 +107,10 @@ class WatchMetrics:
             lag = max(0.0, stored_at - as_of)
             self.lag.labels(dataset).observe(lag)
             self.last_lag.labels(dataset).set(lag)
-            self.last_as_of.labels(dataset).set(as_of)
+            with self._lock:  # a revision of an older snapshot does not move it back
+                newest = max(as_of, self._newest_as_of.get(dataset, as_of))
+                self._newest_as_of[dataset] = newest
+            self.last_as_of.labels(dataset).set(newest)
         self._succeeded(dataset, stored_at)
 
     def record_duplicate(self, dataset: str, *, at: float) -> None:
