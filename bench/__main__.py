@@ -90,10 +90,15 @@ def polling_rows(profile: Profile, b: Backends, only: set[str]) -> list[Row]:
                 column(runs, "requests_per_distinct"), "<= 1.3", lambda v: v <= 1.3, params),
             Row(label, b.name, "capture rate", "%", column(runs, "capture_rate", 100),
                 "100%", lambda v: v == 100, params),
+            Row(label, b.name, "objects not under their as-of instant", "n",
+                column(runs, "mislabelled"), "= 0", lambda v: v == 0, params),
             Row(label, b.name, "lag p50, publication to registered", "% of cadence",
                 [v / plan.cadence * 100 for v in column(runs, "lag_p50_s")], "", None, params),
+            # A publication later than --offset waits for a re-poll, which MISO's request
+            # floor (a fifth of a five-minute cadence) keeps at least that far away.
             Row(label, b.name, "lag p95, publication to registered", "% of cadence",
-                column(runs, "lag_p95_of_cadence", 100), "< 10%", lambda v: v < 10, params),
+                column(runs, "lag_p95_of_cadence", 100), "< 25% (floor 20%)",
+                lambda v: v < 25, params),
         ]
     return rows
 

@@ -23,8 +23,14 @@ _MARK = "__bench_counter__"
 
 
 def payload_at(index: int) -> Any:
-    """Snapshot number ``index`` of a day: consecutive indices differ in content."""
-    return sample(ENDPOINT, "wire", BASE + timedelta(minutes=5 * (index % 288)))
+    """Snapshot number ``index``: its RefId is five minutes after number ``index - 1``'s,
+    so a run's as-of instants only move forward (they wrap once in 100 000 snapshots)."""
+    return sample(ENDPOINT, "wire", as_of_at(index))
+
+
+def as_of_at(index: int) -> datetime:
+    """The as-of instant snapshot number ``index`` states (its RefId)."""
+    return BASE + timedelta(minutes=5 * (index % 100_000))
 
 
 @lru_cache(maxsize=512)

@@ -59,6 +59,11 @@ class BenchServer:
         with urllib.request.urlopen(f"{self.url}/_bench/stats", timeout=10) as answer:
             return int(json.load(answer)["requests"])
 
+    def published(self) -> list[dict[str, object]]:
+        """What a ``timed`` stand-in published: digest, as-of instant, publication time."""
+        with urllib.request.urlopen(f"{self.url}/_bench/published", timeout=10) as answer:
+            return list(json.load(answer)["publications"])
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is None:

@@ -4,7 +4,9 @@
   made 289 requests and stored 289 copies of one snapshot).
 - ``watch``: ``gridcollect watch`` against a time-scaled source that publishes each
   slot's snapshot ``delay + jitter`` into the slot; the operator sets ``--offset`` to a
-  late but typical publication delay, as they would from the lag metrics.
+  late but typical publication delay, as they would from the lag metrics. Lag runs from
+  the publication time the stand-in records to the registration time; each stored key
+  is checked against the as-of instant of its content.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from gridcollect import datasets, keys
 from gridcollect.backends import open_backends
 from gridcollect.digest import registry_key, sha256_in
 
 from .backends import Backends
-from .content import DATASET, Schedule, digest_at
+from .content import DATASET
 from .harness import ROOT, BenchServer, gridcollect_command, percentile, run_child
 
 
@@ -60,7 +63,6 @@ class WatchPlan:
 def watch(plan: WatchPlan, backends: Backends, workdir: Path, seed: int) -> dict[str, Any]:
     """Run ``gridcollect watch`` for ``plan.slots`` slots, then stop it with SIGTERM."""
     c = plan.cadence
-    schedule = Schedule(c, plan.delay * c, plan.jitter * c, seed)
     settings = backends.settings(workdir)
     args = ["--cadence", f"{DATASET}={c}", "--offset", f"{DATASET}={plan.offset * c}"]
     with BenchServer("--mode", "timed", "--cadence", str(c), "--delay", str(plan.delay * c),
@@ -83,40 +85,50 @@ def watch(plan: WatchPlan, backends: Backends, workdir: Path, seed: int) -> dict
                 child.kill()
                 _, stderr = child.communicate()
         requests = server.requests()
+        published = server.published()
     if child.returncode != 0:
         raise RuntimeError(f"watch failed ({child.returncode}): {stderr.decode()[-2000:]}")
     registered = _registered(settings)
-    return _freshness(schedule, registered, requests, started, stopped) | {
+    return _freshness(published, registered, requests, started, stopped, c) | {
         "offset_s": plan.offset * c, "cadence_s": c,
     }
 
 
-def _registered(settings: Any) -> dict[str, float]:
-    """Digest -> when it was registered (Unix seconds), read back through the registry."""
+def _registered(settings: Any) -> dict[str, tuple[float, str]]:
+    """Digest -> when it was registered (Unix seconds) and its key, read back through
+    the registry."""
     prefix = registry_key("dev", DATASET, "")
     with open_backends(settings) as opened:
         registry: Any = opened.backends.registry
-        return {sha256_in(name): datetime.fromisoformat(entry.registered_at).timestamp()
+        return {sha256_in(name):
+                (datetime.fromisoformat(entry.registered_at).timestamp(), entry.key)
                 for name, entry in registry.entries(prefix)}
 
 
 def _freshness(
-    schedule: Schedule, registered: dict[str, float], requests: int, started: float,
-    stopped: float,
+    published: list[dict[str, Any]], registered: dict[str, tuple[float, str]],
+    requests: int, started: float, stopped: float, c: float,
 ) -> dict[str, Any]:
-    """Publications made while the watch ran (and early enough to be caught before the
-    stop), which of them were stored, and how long after publication."""
-    c = schedule.cadence
-    first, last = int(started // c) + 1, int(stopped // c)
-    due = [k for k in range(first, last + 1) if schedule.published_at(k) + 0.5 * c < stopped]
-    lags = [registered[digest_at(k)] - schedule.published_at(k)
-            for k in due if digest_at(k) in registered]
+    """Publications the stand-in made while the watch ran (and early enough to be caught
+    before the stop), which of them were stored, how long after their publication, and
+    whether each stored key is its content's as-of instant."""
+    due = [p for p in published if started < p["published_at"] < stopped - 0.5 * c]
+    lags = [registered[p["digest"]][0] - p["published_at"]
+            for p in due if p["digest"] in registered]
+    as_of = {p["digest"]: datetime.fromisoformat(p["as_of"]) for p in published}
+    template = datasets.get(DATASET).key_template
+    mislabelled = sum(
+        1 for digest, (_, key) in registered.items()
+        if digest not in as_of
+        or not key.endswith(keys.render(template, as_of[digest], {}).removesuffix(".json.gz")
+                            + ".json.gz"))
     distinct = len(registered)
     return {
         "requests": requests,
         "distinct_stored": distinct,
         "requests_per_distinct": requests / max(distinct, 1),
         "publications": len(due),
+        "mislabelled": mislabelled,
         "capture_rate": len(lags) / max(len(due), 1),
         "lag_p50_s": percentile(lags, 0.5) if lags else None,
         "lag_p95_s": percentile(lags, 0.95) if lags else None,

@@ -88,20 +88,23 @@ def test_ages_read_naturally(seconds, text):
 
 def test_status_prints_a_table_and_json(tmp_path):
     """status lists every dataset; recorded ones with age, counts and last location."""
+    as_of = datetime.now(UTC) - timedelta(minutes=7)
     with ActivityLog(tmp_path / ".gridcollect") as log:
         log.record(LOAD, stored=3, duplicates=2, key="sourcing/x.json.gz",
-                   location="file:///data/sourcing/x.json.gz")
+                   location="file:///data/sourcing/x.json.gz", as_of=as_of)
         log.record(LOAD, failures=1, error="HTTP 500 (gave up)")
     runner = CliRunner()
     table = runner.invoke(cli, ["status", "--output-dir", str(tmp_path)])
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
     assert lines[0].split() == ["DATASET", "AGE", "STORED", "DUPLICATES", "FAILURES",
-                                "LAST", "STORED"]
+                                "NEWEST", "AS-OF", "DATA", "AGE", "LAST", "STORED"]
     [row] = [line for line in lines if line.startswith(LOAD)][:1]
-    assert row.split()[2:] == ["3", "2", "1", "file:///data/sourcing/x.json.gz"]
+    assert row.split()[2:] == ["3", "2", "1", as_of.strftime("%Y-%m-%dT%H:%MZ"), "7m",
+                               row.split()[7], "file:///data/sourcing/x.json.gz"]
+    assert row.split()[7].endswith("s")  # "7m 0s": the data's age, not the store's
     [csat] = [line for line in lines if line.startswith("miso_csat_supply_demand")]
-    assert csat.split() == ["miso_csat_supply_demand", "never", "0", "0", "0", "-"]
+    assert csat.split() == ["miso_csat_supply_demand", "never", "0", "0", "0", "-", "-", "-"]
     assert f"{LOAD}: last failure" in table.output and "HTTP 500 (gave up)" in table.output
 
     as_json = runner.invoke(cli, ["status", "--output-dir", str(tmp_path), "--json"])
@@ -110,4 +113,37 @@ def test_status_prints_a_table_and_json(tmp_path):
     assert (rows[LOAD]["stored"], rows[LOAD]["duplicates"], rows[LOAD]["failures"]) == (3, 2, 1)
     assert rows[LOAD]["last_key"] == "sourcing/x.json.gz"
     assert rows[LOAD]["age_seconds"] < 60
+    assert rows[LOAD]["newest_as_of"] == as_of.isoformat()
+    assert 7 * 60 <= rows[LOAD]["as_of_age_seconds"] < 8 * 60
     assert rows["miso_csat_supply_demand"]["last_stored_at"] is None
+
+
+def test_the_newest_as_of_instant_is_kept(tmp_path):
+    """A snapshot stored later but describing an earlier instant (a revision of an old
+    one) does not move the newest as-of instant back."""
+    with ActivityLog(tmp_path) as log:
+        log.record(LOAD, stored=1, key="b", as_of=NOON + timedelta(minutes=5))
+        log.record(LOAD, stored=1, key="a_2", as_of=NOON)
+        log.record(LOAD, duplicates=1)
+    activity = read_activity(tmp_path)[LOAD]
+    assert activity.newest_as_of == NOON + timedelta(minutes=5)
+    assert activity.as_of_age(NOON + timedelta(minutes=6)) == 60
+
+
+def test_an_activity_file_of_an_older_version_is_read_and_upgraded(tmp_path):
+    """A file without the as-of column reads (as unknown) and gains it on the next write."""
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "activity.sqlite3")
+    old.execute("""CREATE TABLE activity (dataset TEXT PRIMARY KEY,
+        stored INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0, last_key TEXT, last_location TEXT,
+        last_stored_at TEXT, last_poll_at TEXT, last_error TEXT, last_error_at TEXT)""")
+    old.execute("INSERT INTO activity (dataset, stored) VALUES (?, 4)", (LOAD,))
+    old.commit()
+    old.close()
+    assert read_activity(tmp_path)[LOAD].newest_as_of is None
+    with ActivityLog(tmp_path) as log:
+        log.record(LOAD, stored=1, key="k", as_of=NOON)
+    activity = read_activity(tmp_path)[LOAD]
+    assert (activity.stored, activity.newest_as_of) == (5, NOON)

@@ -35,10 +35,11 @@ def test_tracked_datasets_start_with_zeroed_series():
 
 
 def test_a_stored_snapshot_sets_time_and_lag():
-    """Storing records the time, and the lag from the slot time to the store."""
+    """Storing records the time, and the lag from the snapshot's as-of instant to the
+    store: how old the data already was when users could have it."""
     metrics = WatchMetrics()
     metrics.track("load", 300)
-    metrics.record_stored("load", slot=1200.0, stored_at=1242.5)
+    metrics.record_stored("load", as_of=1200.0, stored_at=1242.5)
     assert value(metrics, "gridcollect_stored_total", dataset="load") == 1
     assert value(metrics, "gridcollect_last_stored_timestamp_seconds", dataset="load") == 1242.5
     assert value(metrics, "gridcollect_last_publication_lag_seconds", dataset="load") == 42.5
@@ -46,6 +47,26 @@ def test_a_stored_snapshot_sets_time_and_lag():
     assert value(metrics, "gridcollect_publication_lag_seconds_bucket", dataset="load",
                  le="60.0") == 1
     assert value(metrics, "gridcollect_last_success_timestamp_seconds", dataset="load") == 1242.5
+    assert value(metrics, "gridcollect_last_as_of_timestamp_seconds", dataset="load") == 1200.0
+
+
+def test_a_clock_behind_the_source_counts_as_no_lag_and_no_as_of_no_lag():
+    """An as-of instant ahead of our clock is lag 0; a snapshot without one adds none."""
+    metrics = WatchMetrics()
+    metrics.record_stored("load", as_of=1300.0, stored_at=1242.5)
+    metrics.record_stored("load", as_of=None, stored_at=1250.0)
+    assert value(metrics, "gridcollect_last_publication_lag_seconds", dataset="load") == 0
+    assert value(metrics, "gridcollect_publication_lag_seconds_count", dataset="load") == 1
+    assert value(metrics, "gridcollect_stored_total", dataset="load") == 2
+
+
+def test_the_as_of_gauge_keeps_the_newest_instant():
+    """A revision of an older snapshot, stored later, does not move the newest back."""
+    metrics = WatchMetrics()
+    metrics.record_stored("load", as_of=1500.0, stored_at=1510.0)
+    metrics.record_stored("load", as_of=1200.0, stored_at=1520.0)
+    assert value(metrics, "gridcollect_last_as_of_timestamp_seconds", dataset="load") == 1500
+    assert value(metrics, "gridcollect_last_publication_lag_seconds", dataset="load") == 320
 
 
 def test_failure_reasons_are_a_fixed_set():

@@ -14,36 +14,23 @@ from gridcollect.metrics import WatchMetrics
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 from gridcollect.watch import Target, run_watch
-from gridcollect.watch_timing import Cursor, Timing
+from gridcollect.watch_timing import Timing
 
 from .support.toy import TOY
 
-FIVE_MINUTES = Timing.for_cadence(300)
 SLOT = datetime(2026, 3, 2, 12, 5, tzinfo=UTC).timestamp()
 
 
-# -- timing ---------------------------------------------------------------------------
+# -- timing (the adversarial timings are in test_watch_timing.py) -----------------
 
 
 def test_slots_align_to_the_wall_clock():
-    """Five-minute slots start at :00, :05...; a poll mid-slot stands for its start."""
-    assert FIVE_MINUTES.slot_at(SLOT) == SLOT
-    assert FIVE_MINUTES.slot_at(SLOT + 299.9) == SLOT
-    assert FIVE_MINUTES.slot_at(SLOT + 300) == SLOT + 300
-
-
-def test_offset_delays_the_first_poll_but_not_the_slot():
-    """With a 40 s offset, :05:30 still belongs to :00 and :05's first poll is at :05:40."""
+    """Five-minute slots start at :00, :05...; a publication is expected offset later."""
     timing = Timing.for_cadence(300, offset=40)
-    assert timing.slot_at(SLOT + 30) == SLOT - 300
-    assert timing.slot_at(SLOT + 40) == SLOT
-    assert timing.first_poll(SLOT) == SLOT + 40
-
-
-def test_default_delays_are_fractions_of_the_cadence():
-    """Re-polls start at 5% of the cadence, double, and stop growing at 25%."""
-    assert [FIVE_MINUTES.delay(n) for n in range(5)] == [15, 30, 60, 75, 75]
-    assert FIVE_MINUTES.delay(10_000) == 75
+    assert timing.slot_at(SLOT) == SLOT
+    assert timing.slot_at(SLOT + 299.9) == SLOT
+    assert timing.slot_at(SLOT + 300) == SLOT + 300
+    assert timing.expected(timing.slot_index(SLOT)) == SLOT + 40
 
 
 def test_delays_never_exceed_the_cadence():
@@ -57,106 +44,6 @@ def test_impossible_timings_are_refused(cadence, offset):
     """A cadence must be positive and an offset within it."""
     with pytest.raises(ValueError):
         Timing.for_cadence(cadence, offset=offset)
-
-
-def test_unchanged_content_is_polled_again_sooner_than_the_next_slot():
-    """Unchanged content is re-polled after growing delays, capped by the next slot."""
-    cursor = Cursor(FIVE_MINUTES, SLOT)
-    assert cursor.record("unchanged", SLOT, SLOT) == SLOT + 15
-    assert cursor.record("unchanged", SLOT, SLOT + 15) == SLOT + 45
-    assert cursor.record("unchanged", SLOT, SLOT + 45) == SLOT + 105
-    assert cursor.record("unchanged", SLOT, SLOT + 280) == SLOT + 300
-
-
-def test_new_content_after_unchanged_content_ends_the_slot():
-    """Once the slot's publication is seen appearing, the next poll is the next slot's."""
-    cursor = Cursor(FIVE_MINUTES, SLOT)
-    cursor.record("unchanged", SLOT, SLOT)
-    assert cursor.record("new", SLOT, SLOT + 15) == SLOT + 300
-    assert cursor.record("unchanged", SLOT + 300, SLOT + 300) == SLOT + 315
-
-
-def test_new_content_at_a_first_poll_out_of_sync_keeps_the_slot_open():
-    """At start-up new content may be last slot's, so this slot is still watched."""
-    cursor = Cursor(FIVE_MINUTES, SLOT)
-    assert cursor.record("new", SLOT, SLOT + 100) == SLOT + 115
-    assert cursor.record("unchanged", SLOT, SLOT + 115) == SLOT + 145
-    assert cursor.record("new", SLOT, SLOT + 145) == SLOT + 300
-
-
-def test_in_sync_a_publication_out_at_the_first_poll_costs_one_request():
-    """Once a slot closed on its own publication, new content at the next first poll ends
-    that slot at once."""
-    cursor = Cursor(FIVE_MINUTES, SLOT)
-    cursor.record("unchanged", SLOT, SLOT)
-    assert cursor.record("new", SLOT, SLOT + 15) == SLOT + 300
-    assert cursor.record("new", SLOT + 300, SLOT + 300) == SLOT + 600
-    assert cursor.record("new", SLOT + 600, SLOT + 600) == SLOT + 900
-
-
-def test_a_slot_without_news_puts_the_cursor_out_of_sync():
-    """If a slot passes unchanged, new content at the next first poll is not trusted."""
-    cursor = Cursor(FIVE_MINUTES, SLOT)
-    cursor.record("unchanged", SLOT, SLOT)
-    cursor.record("new", SLOT, SLOT + 15)
-    cursor.record("unchanged", SLOT + 300, SLOT + 300)
-    cursor.record("unchanged", SLOT + 300, SLOT + 590)
-    assert cursor.record("new", SLOT + 600, SLOT + 600) == SLOT + 615
-
-
-def test_content_still_unchanged_after_its_slot_ended_was_that_slots_publication():
-    """With an offset later than every publication, new content at the first poll out of
-    sync is re-checked once the slot has ended; still unchanged, the slot closes in
-    hindsight and the cursor is in sync: from then on one request per publication."""
-    timing = Timing.for_cadence(300, offset=90)
-    cursor = Cursor(timing, SLOT + 100)
-    assert cursor.record("new", SLOT, SLOT + 100) == SLOT + 115
-    assert cursor.record("unchanged", SLOT, SLOT + 115) == SLOT + 145
-    assert cursor.record("unchanged", SLOT, SLOT + 145) == SLOT + 205
-    assert cursor.record("unchanged", SLOT, SLOT + 205) == SLOT + 280
-    assert cursor.record("unchanged", SLOT, SLOT + 280) == SLOT + 300  # the slot's end
-    assert cursor.record("unchanged", SLOT, SLOT + 300) == SLOT + 390
-    assert cursor.record("new", SLOT + 300, SLOT + 390) == SLOT + 690
-    assert cursor.record("new", SLOT + 600, SLOT + 690) == SLOT + 990
-
-
-def test_content_that_changes_before_the_slot_ends_is_not_closed_in_hindsight():
-    """If the slot's own publication shows up before its end, that is what closes it."""
-    timing = Timing.for_cadence(300, offset=90)
-    cursor = Cursor(timing, SLOT + 100)
-    cursor.record("new", SLOT, SLOT + 100)
-    cursor.record("unchanged", SLOT, SLOT + 280)
-    assert cursor.record("new", SLOT, SLOT + 300) == SLOT + 390
-    assert cursor.record("unchanged", SLOT + 300, SLOT + 390) == SLOT + 390 + 15
-
-
-def test_a_slot_that_never_saw_new_content_is_not_closed_in_hindsight():
-    """Unchanged all through a slot says nothing about the next first poll's content."""
-    timing = Timing.for_cadence(300, offset=90)
-    cursor = Cursor(timing, SLOT + 90)
-    cursor.record("unchanged", SLOT, SLOT + 90)
-    assert cursor.record("unchanged", SLOT, SLOT + 280) == SLOT + 310
-    assert cursor.record("unchanged", SLOT, SLOT + 310) == SLOT + 370
-    assert cursor.record("new", SLOT + 300, SLOT + 390) == SLOT + 405
-
-
-def test_failures_back_off_across_slots_until_a_success():
-    """Failure delays keep growing over slot boundaries, but each new slot is tried."""
-    cursor = Cursor(FIVE_MINUTES, SLOT)
-    assert cursor.record("failed", SLOT, SLOT) == SLOT + 15
-    assert cursor.record("failed", SLOT, SLOT + 15) == SLOT + 45
-    assert cursor.record("failed", SLOT, SLOT + 250) == SLOT + 300
-    assert cursor.record("failed", SLOT + 300, SLOT + 300) == SLOT + 375
-    assert cursor.consecutive_failures == 4
-    cursor.record("unchanged", SLOT + 300, SLOT + 375)
-    assert cursor.consecutive_failures == 0
-
-
-def test_a_poll_that_outlasts_its_slot_leads_straight_to_the_next():
-    """A slow poll of one slot that ends in the next makes the next poll due at once."""
-    cursor = Cursor(FIVE_MINUTES, SLOT)
-    cursor.record("unchanged", SLOT, SLOT)
-    assert cursor.record("new", SLOT, SLOT + 310) == SLOT + 300
 
 
 # -- workers, in-process --------------------------------------------------------------
@@ -318,3 +205,28 @@ def test_a_clock_set_back_does_not_stall_polling(server, tmp_path):
              clock=lambda: time.time() + shift[0], check=set_back_while_waiting)
     assert shift[0] == -3600.0
     assert polls() >= 3
+
+
+@pytest.mark.parametrize(("extra", "floor"), [
+    ((), 60.0),  # MISO's once-a-minute limit at the dataset's own cadence
+    (("--cadence", "realtime-total-load=3"), 0.6),  # compressed time: in proportion
+    (("--cadence", "realtime-total-load=3", "--min-poll-interval",
+      "realtime-total-load=0.1"), 0.1),
+])
+def test_the_request_floor_follows_the_cadence_unless_set(extra, floor, monkeypatch):
+    """watch's least interval between requests: 60 s, scaled with --cadence, or as set."""
+    from click.testing import CliRunner
+
+    from gridcollect import commands_watch
+    from gridcollect.cli import cli
+
+    seen = {}
+
+    def capture(targets, settings, options):
+        seen["floor"] = targets[0].timing.floor
+        return 0
+
+    monkeypatch.setattr(commands_watch, "_run", capture)
+    result = CliRunner().invoke(cli, ["watch", "realtime-total-load", *extra])
+    assert result.exit_code == 0, result.output
+    assert seen["floor"] == pytest.approx(floor)

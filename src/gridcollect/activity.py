@@ -34,16 +34,21 @@ CREATE TABLE IF NOT EXISTS activity (
     last_stored_at TEXT,
     last_poll_at TEXT,
     last_error TEXT,
-    last_error_at TEXT
+    last_error_at TEXT,
+    newest_as_of TEXT
 )
 """
+
+# Columns added since the first release, with their declarations: files written by an
+# older version get them when a writer opens them.
+_ADDED_COLUMNS = {"newest_as_of": "TEXT"}
 
 # Counts add up; "last" columns keep their value unless this run brings a newer one.
 _UPSERT = """
 INSERT INTO activity (dataset, stored, duplicates, failures, last_key, last_location,
-                      last_stored_at, last_poll_at, last_error, last_error_at)
+                      last_stored_at, last_poll_at, last_error, last_error_at, newest_as_of)
 VALUES (:dataset, :stored, :duplicates, :failures, :key, :location,
-        :stored_at, :at, :error, :error_at)
+        :stored_at, :at, :error, :error_at, :as_of)
 ON CONFLICT (dataset) DO UPDATE SET
     stored = stored + excluded.stored,
     duplicates = duplicates + excluded.duplicates,
@@ -54,7 +59,10 @@ ON CONFLICT (dataset) DO UPDATE SET
     last_stored_at = COALESCE(excluded.last_stored_at, last_stored_at),
     last_poll_at = excluded.last_poll_at,
     last_error = COALESCE(excluded.last_error, last_error),
-    last_error_at = COALESCE(excluded.last_error_at, last_error_at)
+    last_error_at = COALESCE(excluded.last_error_at, last_error_at),
+    newest_as_of = CASE WHEN newest_as_of IS NULL OR excluded.newest_as_of > newest_as_of
+                        THEN COALESCE(excluded.newest_as_of, newest_as_of)
+                        ELSE newest_as_of END
 """
 
 
@@ -72,12 +80,19 @@ class DatasetActivity:
     last_poll_at: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    newest_as_of: datetime | None = None
 
     def age(self, now: datetime) -> float | None:
         """Seconds since the latest snapshot was stored, if any was."""
         if self.last_stored_at is None:
             return None
         return max(0.0, (now - self.last_stored_at).total_seconds())
+
+    def as_of_age(self, now: datetime) -> float | None:
+        """How old the newest stored data is: seconds since its as-of instant."""
+        if self.newest_as_of is None:
+            return None
+        return max(0.0, (now - self.newest_as_of).total_seconds())
 
     def as_dict(self, now: datetime) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -95,6 +110,8 @@ class DatasetActivity:
             "last_poll_at": iso(self.last_poll_at),
             "last_error": self.last_error,
             "last_error_at": iso(self.last_error_at),
+            "newest_as_of": iso(self.newest_as_of),
+            "as_of_age_seconds": self.as_of_age(now),
         }
 
 
@@ -116,8 +133,10 @@ class ActivityLog:
         location: str | None = None,
         error: str | None = None,
         at: datetime | None = None,
+        as_of: datetime | None = None,
     ) -> None:
-        """Add counts for ``dataset``; ``key`` names the latest object stored, if any."""
+        """Add counts for ``dataset``; ``key`` names the latest object stored, if any,
+        ``as_of`` its as-of instant (the newest one recorded is kept)."""
         at = at or datetime.now(UTC)
         # Failure texts come from client libraries and may quote a URL with its password.
         error = _redacted(error)
@@ -126,6 +145,8 @@ class ActivityLog:
             "failures": failures, "key": key, "location": location,
             "stored_at": at.isoformat() if key else None, "at": at.isoformat(),
             "error": error, "error_at": at.isoformat() if error else None,
+            # One format (UTC, "+00:00"), so that text order is time order.
+            "as_of": as_of.astimezone(UTC).isoformat() if as_of else None,
         }
         try:
             self._connection().execute(_UPSERT, row)
@@ -145,16 +166,30 @@ class ActivityLog:
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = open_state_db(self.path, _SCHEMA, what="activity file")
-        assert self._db is not None
+            db = open_state_db(self.path, _SCHEMA, what="activity file")
+            _add_missing_columns(db)
+            self._db = db
         return self._db
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a file written by an older version up to the current columns."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(activity)")}
+    for name, declaration in _ADDED_COLUMNS.items():
+        if name not in present:
+            try:
+                db.execute(f"ALTER TABLE activity ADD COLUMN {name} {declaration}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another writer added it first
+                    raise
 
 
 def record_run(
     state_dir: Path, report: RunReport, *, store: Store | None = None,
-    at: datetime | None = None,
+    at: datetime | None = None, as_of: datetime | None = None,
 ) -> None:
-    """Add a finished collect run's counts to the activity file (``store`` names locations)."""
+    """Add a finished collect run's counts to the activity file (``store`` names
+    locations; ``as_of`` is the newest as-of instant the run stored, when known)."""
     key = report.stored[-1] if report.stored else None
     error = report.errors[-1]["error"] if report.errors else None
     location = None
@@ -164,6 +199,7 @@ def record_run(
         activity.record(
             report.dataset, stored=report.collected, duplicates=report.skipped_duplicate,
             failures=report.failed, key=key, location=location, error=error, at=at,
+            as_of=as_of,
         )
 
 
@@ -186,11 +222,15 @@ def _activity(row: sqlite3.Row) -> DatasetActivity:
     def when(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
 
+    # A file no writer has opened since the column was added does not have it yet.
+    newest_as_of = row["newest_as_of"] if "newest_as_of" in row.keys() else None  # noqa: SIM118
+
     return DatasetActivity(
         dataset=row["dataset"], stored=row["stored"], duplicates=row["duplicates"],
         failures=row["failures"], last_key=row["last_key"], last_location=row["last_location"],
         last_stored_at=when(row["last_stored_at"]), last_poll_at=when(row["last_poll_at"]),
         last_error=_redacted(row["last_error"]), last_error_at=when(row["last_error_at"]),
+        newest_as_of=when(newest_as_of),
     )
 
 

@@ -46,6 +46,9 @@ def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
 
 
 def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
+    from datetime import timedelta
+
+    from .schedule import request_floor
     from .watch import Target
     from .watch_timing import Timing
 
@@ -54,18 +57,25 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     cadences = _per_dataset(options["cadence"], "--cadence")
     offsets = _per_dataset(options["offset"], "--offset")
     params = parameter_choices(options["param"])
+    floors = _per_dataset(options["min_poll_interval"], "--min-poll-interval")
     watched = {d.name for d in chosen}
-    for option, given in (("--cadence", cadences), ("--offset", offsets), ("--param", params)):
+    for option, given in (("--cadence", cadences), ("--offset", offsets), ("--param", params),
+                          ("--min-poll-interval", floors)):
         for name in given.keys() - watched:
             raise click.BadParameter(f"{name} is not being watched", param_hint=option)
     targets = []
     for dataset in chosen:
         cadence = cadences.get(dataset.name, dataset.cadence.total_seconds())
+        least = floors.get(dataset.name)
+        floor = request_floor(
+            dataset.cadence, timedelta(seconds=cadence),
+            override=None if least is None else timedelta(seconds=least),
+        )
         try:
             timing = Timing.for_cadence(
                 cadence, offset=offsets.get(dataset.name, 0.0),
                 first_retry=options["first_retry_seconds"],
-                max_retry=options["max_retry_seconds"],
+                max_retry=options["max_retry_seconds"], floor=floor.total_seconds(),
             )
         except ValueError as exc:
             raise click.BadParameter(f"{dataset.name}: {exc}",
@@ -81,18 +91,22 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
 @click.option("--cadence", multiple=True, metavar="DATASET=SECONDS",
               help="Poll DATASET on this cadence instead of its own. Repeatable.")
 @click.option("--offset", multiple=True, metavar="DATASET=SECONDS",
-              help="First poll of each slot this long after it starts. Repeatable.  "
-                   "[default: 0]")
+              help="When each slot's publication is expected, after the slot starts: its "
+                   "first poll. Repeatable.  [default: 0]")
 @click.option("--first-retry-seconds", type=click.FloatRange(min=0.01),
               show_default="5% of the cadence",
-              help="Re-poll unchanged content or a failure after this long, doubling "
-                   "each time.")
+              help="Re-poll after this long while the data has not moved on, or after a "
+                   "failure, doubling each time.")
 @click.option("--max-retry-seconds", type=click.FloatRange(min=0.01),
               show_default="25% of the cadence", help="Longest wait between re-polls.")
 @click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
               help="A dataset parameter; repeat with other values to watch each, e.g. "
                    "--param miso_csat_supply_demand.region=SOUTH "
                    "--param miso_csat_supply_demand.region=NORTH.")
+@click.option("--min-poll-interval", multiple=True, metavar="DATASET=SECONDS",
+              help="Least time between two requests to DATASET's endpoint, re-polls "
+                   "included. Repeatable.  [default: 60, MISO's limit; scaled down with "
+                   "--cadence]")
 @click.option("--metrics-port", type=click.IntRange(0, 65535),
               help="Serve Prometheus /metrics and /healthz on this port.")
 @click.option("--metrics-host", default="127.0.0.1", show_default=True,
@@ -110,7 +124,9 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
     """Collect continuously until SIGTERM/SIGINT (default: every dataset).
 
     DATASET is a dataset name or command, e.g. miso_realtime_total_load or
-    realtime-total-load. Each dataset is polled on its own thread, on wall-clock slots.
+    realtime-total-load. Each dataset is polled on its own thread when its publication is
+    expected, then until its as-of instant moves on; every snapshot is filed under its
+    own as-of instant.
     """
     refused = {flag: options.pop(flag) for flag in ("force", "skip_hash_check")}
     shared = pop_shared(options)
@@ -180,7 +196,8 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
               help="Where runs leave their state.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
 def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> None:
-    """Show each dataset's latest stored snapshot, its age, and counts."""
+    """Show each dataset's latest stored snapshot, its age, the newest as-of instant
+    stored and how old that data is, and counts."""
     import sqlite3
 
     from .activity import DatasetActivity, format_age, read_activity
@@ -202,10 +219,14 @@ def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> N
         click.echo(json.dumps({"state_dir": str(directory), "found": bool(recorded),
                                "datasets": [row.as_dict(now) for row in rows]}, indent=2))
         return
-    table = [("DATASET", "AGE", "STORED", "DUPLICATES", "FAILURES", "LAST STORED")]
+    table = [("DATASET", "AGE", "STORED", "DUPLICATES", "FAILURES", "NEWEST AS-OF",
+              "DATA AGE", "LAST STORED")]
     for row in rows:
+        as_of = row.newest_as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ") \
+            if row.newest_as_of else "-"
         table.append((row.dataset, format_age(row.age(now)), str(row.stored),
-                      str(row.duplicates), str(row.failures),
+                      str(row.duplicates), str(row.failures), as_of,
+                      format_age(row.as_of_age(now)) if row.newest_as_of else "-",
                       row.last_location or row.last_key or "-"))
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:

@@ -50,6 +50,7 @@ class WatchMetrics:
         self._lock = threading.Lock()
         self._cadence: dict[str, float] = {}
         self._last_success: dict[str, float] = {}
+        self._newest_as_of: dict[str, float] = {}
         r = self.registry
         self.polls = Counter("gridcollect_polls", "Polls of a dataset's endpoint.",
                              ["dataset"], registry=r)
@@ -67,11 +68,15 @@ class WatchMetrics:
             "Unix time of the latest poll that got usable content.", ["dataset"], registry=r)
         self.lag = Histogram(
             "gridcollect_publication_lag_seconds",
-            "Seconds from a snapshot's slot time to the moment it was stored.",
-            ["dataset"], buckets=LAG_BUCKETS, registry=r)
+            "Seconds from a snapshot's as-of instant (read from its payload) to the "
+            "moment it was stored.", ["dataset"], buckets=LAG_BUCKETS, registry=r)
         self.last_lag = Gauge(
             "gridcollect_last_publication_lag_seconds",
             "Publication lag of the latest stored snapshot.", ["dataset"], registry=r)
+        self.last_as_of = Gauge(
+            "gridcollect_last_as_of_timestamp_seconds",
+            "Newest as-of instant (Unix time) of the snapshots stored.", ["dataset"],
+            registry=r)
         self.cadence = Gauge("gridcollect_cadence_seconds", "A dataset's polling cadence.",
                              ["dataset"], registry=r)
         self.pending = Gauge("gridcollect_notifications_pending",
@@ -91,13 +96,21 @@ class WatchMetrics:
     def record_poll(self, dataset: str) -> None:
         self.polls.labels(dataset).inc()
 
-    def record_stored(self, dataset: str, *, slot: float, stored_at: float) -> None:
-        """A snapshot of ``slot`` was stored at ``stored_at`` (both Unix seconds)."""
+    def record_stored(self, dataset: str, *, as_of: float | None, stored_at: float) -> None:
+        """A snapshot whose as-of instant is ``as_of`` was stored at ``stored_at`` (both
+        Unix seconds). The lag is what a user of the data feels: how old the snapshot
+        already was when it became available. A clock behind MISO's would make it
+        negative: it is counted as 0."""
         self.stored.labels(dataset).inc()
         self.last_stored.labels(dataset).set(stored_at)
-        lag = max(0.0, stored_at - slot)
-        self.lag.labels(dataset).observe(lag)
-        self.last_lag.labels(dataset).set(lag)
+        if as_of is not None:
+            lag = max(0.0, stored_at - as_of)
+            self.lag.labels(dataset).observe(lag)
+            self.last_lag.labels(dataset).set(lag)
+            with self._lock:  # a revision of an older snapshot does not move it back
+                newest = max(as_of, self._newest_as_of.get(dataset, as_of))
+                self._newest_as_of[dataset] = newest
+            self.last_as_of.labels(dataset).set(newest)
         self._succeeded(dataset, stored_at)
 
     def record_duplicate(self, dataset: str, *, at: float) -> None:

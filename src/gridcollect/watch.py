@@ -2,11 +2,14 @@
 
 Each dataset gets a :class:`Worker` thread with its own HTTP client and its own
 backends (SQLite handles cannot be shared between threads), so a slow or failing
-endpoint never holds up another. A worker polls on its dataset's wall-clock slots
-(:mod:`gridcollect.watch_timing`), and polls again soon while the content is unchanged,
-so a new snapshot is stored shortly after it appears. No error ends a worker: it is
-logged, counted, and waited out. Stopping lets the poll in flight finish (a fetch
-waiting to retry is abandoned: nothing has been written yet), then flushes the outbox.
+endpoint never holds up another. A worker polls when its dataset's next publication is
+expected (:mod:`gridcollect.watch_timing`) and again after short growing delays until
+the data moves on: a later as-of instant than the newest one seen (read from the payload
+by the pipeline), or new content for a dataset whose payload carries no time. The key
+of what is stored is the pipeline's business (the payload's own as-of instant), never
+the poll's time. No error ends a worker: it is logged, counted, and waited out.
+Stopping lets the poll in flight finish (a fetch waiting to retry is abandoned: nothing
+has been written yet), then flushes the outbox.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class Poll:
     key: str | None = None
     reason: str | None = None
     error: str | None = None
+    as_of: datetime | None = None
 
 
 class Worker:
@@ -82,15 +86,19 @@ class Worker:
         metrics: WatchMetrics,
         flush_lock: threading.Lock,
         clock: Callable[[], float] = time.time,
+        wait: Callable[[float], bool] | None = None,
     ) -> None:
         self.target = target
         self.settings = settings
         self.stop = stop
         self.metrics = metrics
         self.clock = clock
+        # How the worker sleeps: ``True`` once stopped. Tests drive a simulated clock.
+        self._wait = wait or stop.wait
         self._flush_lock = flush_lock  # one flush at a time: the outbox file is shared
         self._name = target.dataset.name
         self._last_digest: str | None = None
+        self._newest: datetime | None = None  # the newest as-of instant seen
         self._pending = 0
 
     def run(self) -> None:
@@ -112,7 +120,7 @@ class Worker:
                     log.error("%s: cannot open backends (%s); retrying in %.1fs", self._name,
                               exc if known else repr(exc), delay, exc_info=not known)
                     self.metrics.record_failure(self._name, "backend" if known else "internal")
-                    self.stop.wait(delay)
+                    self._wait(delay)
 
     def _poll_until_stopped(
         self, opened: OpenBackends, fetcher: _WitnessFetcher, activity: ActivityLog
@@ -126,15 +134,17 @@ class Worker:
             # (a Kafka producer's id takes about half a second, a third of a fast cadence).
             opened.publisher.connect()
             while self._wait_until(cursor.due):
-                slot = timing.slot_at(self.clock())
+                started = self.clock()
+                slot = timing.slot_at(started)
                 if slot != recovered_in:  # once per slot: cheap, and catches dead replicas
                     self._recover(opened, fetcher)
                     recovered_in = slot
+                    started = self.clock()
                 poll = self._poll(opened, fetcher, slot)
                 if poll is None:
                     break
-                self._account(poll, slot, opened, activity)
-                cursor.record(poll.outcome, slot, self.clock())
+                self._account(poll, opened, activity)
+                cursor.record(poll.outcome, started, self.clock())
                 if poll.key is not None or self._pending:
                     self._flush(opened)
         finally:
@@ -169,26 +179,38 @@ class Worker:
             log.exception("%s: unexpected error", self._name)
             return Poll("failed", reason="internal", error=repr(exc))
         report, seen = pipeline.report, fetcher.last
-        digest = sha256_of(seen.payload) if isinstance(seen, Fetched) else None
-        if key is not None:
-            self._last_digest = digest
-            return Poll("new", key=key)
-        if report.skipped_duplicate:
-            # Content new to us, stored already by another worker (a replica), counts as new.
-            changed = None not in (digest, self._last_digest) and digest != self._last_digest
-            self._last_digest = digest
-            return Poll("new" if changed else "unchanged")
-        error = report.errors[-1]["error"] if report.errors else "nothing stored"
-        return Poll("failed", reason=_reason(seen, error), error=error)
+        if key is None and not report.skipped_duplicate:
+            error = report.errors[-1]["error"] if report.errors else "nothing stored"
+            return Poll("failed", reason=_reason(seen, error), error=error)
+        # Stored by us, or already stored (by us earlier or by a replica): either way the
+        # data decides whether the source has moved on.
+        if not isinstance(seen, Fetched):  # our no-data placeholder: nothing from MISO
+            return Poll("unchanged", key=key)
+        # Only a time the payload states is an as-of instant (not the stand-in time of a
+        # dataset whose payloads state none).
+        as_of = pipeline.last_as_of if self.target.dataset.as_of is not None else None
+        moved_on = self._moved_on(as_of, sha256_of(seen.payload))
+        return Poll("new" if moved_on else "unchanged", key=key, as_of=as_of)
 
-    def _account(
-        self, poll: Poll, slot: float, opened: OpenBackends, activity: ActivityLog
-    ) -> None:
+    def _moved_on(self, as_of: datetime | None, digest: str) -> bool:
+        """Whether a valid snapshot is news: a later as-of instant than any seen, or, for
+        a dataset whose payload carries no time, content other than the last seen."""
+        previous, self._last_digest = self._last_digest, digest
+        if as_of is None:
+            return digest != previous
+        if self._newest is not None and as_of <= self._newest:
+            return False  # the same instant (maybe revised), or an older one come back
+        self._newest = as_of
+        return True
+
+    def _account(self, poll: Poll, opened: OpenBackends, activity: ActivityLog) -> None:
         now = self.clock()
         if poll.key is not None:
             location = opened.backends.store.location(poll.key)
-            self.metrics.record_stored(self._name, slot=slot, stored_at=now)
-            activity.record(self._name, stored=1, key=poll.key, location=location)
+            as_of = None if poll.as_of is None else poll.as_of.timestamp()
+            self.metrics.record_stored(self._name, as_of=as_of, stored_at=now)
+            activity.record(self._name, stored=1, key=poll.key, location=location,
+                            as_of=poll.as_of)
         elif poll.outcome == "failed":
             assert poll.reason is not None
             self.metrics.record_failure(self._name, poll.reason)
@@ -208,18 +230,19 @@ class Worker:
 
     def _wait_until(self, when: float) -> bool:
         """Sleep until ``when`` (Unix seconds); ``False`` if stopped first."""
+        timing = self.target.timing
         while (remaining := when - self.clock()) > 0:
-            if remaining > self.target.timing.cadence + 1:
-                # A poll is never due more than a cadence ahead: the clock was set back.
+            if remaining > max(timing.cadence, timing.floor) + timing.offset + 1:
+                # A poll is never due that far ahead: the clock was set back.
                 log.warning("%s: the clock moved back; polling now", self._name)
                 break
-            if self.stop.wait(min(remaining, _MAX_NAP_SECONDS)):
+            if self._wait(min(remaining, _MAX_NAP_SECONDS)):
                 return False
         return not self.stop.is_set()
 
     def _nap(self, seconds: float) -> None:
         """The fetcher's sleep between retries, cut short by a stop."""
-        if self.stop.wait(seconds):
+        if self._wait(seconds):
             raise Stopping
 
 
@@ -256,8 +279,9 @@ def run_watch(
                                   daemon=True)
         thread.start()
         threads.append(thread)
-        log.info("watching %s every %gs (first poll %gs into each slot)",
-                 target.dataset.name, target.timing.cadence, target.timing.offset)
+        log.info("watching %s every %gs (first poll %gs into each slot, requests at "
+                 "least %gs apart)", target.dataset.name, target.timing.cadence,
+                 target.timing.offset, target.timing.floor)
     # Short waits keep the main thread responsive to signals.
     while not stop.wait(0.5):
         pass

@@ -7,6 +7,7 @@ import gzip
 import json
 import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gridcollect import datasets
+from gridcollect import datasets, keys
 from gridcollect.digest import sha256_of
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
@@ -145,7 +146,8 @@ def stored_digests(root: Path, name: str) -> list[str]:
 
 
 def assert_captured_once(root: Path, publisher: Publisher, *, skip: range = range(0)) -> None:
-    """Every publication from the first served to the last was stored, each exactly once."""
+    """Every publication from the first served to the last was stored, each exactly once,
+    under its own as-of instant."""
     served = publisher.served
     assert served, "nothing was served"
     expected = set(range(min(served), max(served) + 1)) - set(skip)
@@ -153,6 +155,25 @@ def assert_captured_once(root: Path, publisher: Publisher, *, skip: range = rang
     digests = stored_digests(root, NAMES[publisher.endpoint])
     assert len(digests) == len(set(digests)), "a snapshot was stored twice"
     assert set(digests) == publisher.digests(served)
+    assert_keys_are_as_of_instants(root, NAMES[publisher.endpoint])
+
+
+def stored_as_of(root: Path, name: str) -> dict[str, datetime]:
+    """Stored key (under the prefix) -> the as-of instant its content states."""
+    dataset = datasets.get(name)
+    assert dataset.as_of is not None
+    base = root / "sourcing"
+    return {str(path.relative_to(base)):
+            dataset.as_of(dataset.unwrap(json.loads(gzip.decompress(path.read_bytes()))))
+            for path in sorted((base / name).rglob("*.json.gz"))}
+
+
+def assert_keys_are_as_of_instants(root: Path, name: str) -> None:
+    """Every stored key carries its own content's as-of instant (``_N`` for revisions)."""
+    template = datasets.get(name).key_template
+    for key, as_of in stored_as_of(root, name).items():
+        stem = keys.render(template, as_of, {}).removesuffix(".json.gz")
+        assert re.fullmatch(re.escape(stem) + r"(_\d+)?\.json\.gz", key), (key, as_of)
 
 
 def assert_nothing_half_written(root: Path) -> None:
@@ -194,8 +215,14 @@ def test_watch_stores_every_published_snapshot_exactly_once(miso, tmp_path):
         polls = metric(text, "gridcollect_polls_total", dataset=name)
         assert stored >= 3
         assert polls / stored < 8, f"{name}: {polls} polls for {stored} snapshots"
-        # Published 0.6 s into each 2 s slot; re-polls find it well within the slot.
-        assert 0 < metric(text, "gridcollect_last_publication_lag_seconds", dataset=name) < 2
+        # The lag is stored-at minus the snapshot's own as-of instant (here months: the
+        # stand-in's RefIds start in March 2026, five minutes apart every 2 s).
+        lag = metric(text, "gridcollect_last_publication_lag_seconds", dataset=name)
+        as_of = metric(text, "gridcollect_last_as_of_timestamp_seconds", dataset=name)
+        stored_at = metric(text, "gridcollect_last_stored_timestamp_seconds", dataset=name)
+        assert lag == pytest.approx(stored_at - as_of)
+        # The newest stored when scraped (more may have been stored before the stop).
+        assert as_of in {a.timestamp() for a in stored_as_of(out, name).values()}
     assert metric(text, "gridcollect_notifications_pending") == 0
 
     status = run_cli("status", "--output-dir", str(out), "--json")
@@ -205,9 +232,64 @@ def test_watch_stores_every_published_snapshot_exactly_once(miso, tmp_path):
         assert rows[name]["stored"] == len(stored_digests(out, name))
         assert rows[name]["failures"] == 0
         assert rows[name]["last_location"].startswith("file://")
+        newest = max(stored_as_of(out, name).values())
+        assert rows[name]["newest_as_of"] == newest.astimezone(UTC).isoformat()
+        assert rows[name]["as_of_age_seconds"] > 0
     table = run_cli("status", "--output-dir", str(out))
     watched = [line for line in table.stdout.splitlines() if line.startswith(tuple(NAMES.values()))]
     assert len(watched) == len(NAMES) and not any("never" in line for line in watched)
+
+
+@dataclass
+class Timetable:
+    """Serves publication ``(number, seed)`` from its own Unix time on: RefIds five minutes
+    apart per number, a different seed for a revision. Logs what each request got."""
+
+    endpoint: str
+    times: list[tuple[float, int, int]]
+    log: list[tuple[float, tuple[int, int]]] = field(default_factory=list)
+
+    def payload(self, number: int, seed: int) -> Any:
+        return sample(self.endpoint, "wire", BASE + number * STEPS[self.endpoint], seed)
+
+    def __call__(self) -> Reply:
+        now = time.time()
+        shown = [(n, s) for at, n, s in sorted(self.times) if at <= now][-1]
+        self.log.append((now, shown))
+        return Reply(body=self.payload(*shown))
+
+
+def test_late_and_missing_publications_are_each_stored_under_their_own_time(miso, tmp_path):
+    """The real command on a 1.2 s cadence (--offset 40 %, publications at 30 %): one
+    publication 110 % of a cadence late with the next close behind it, then a slot
+    without any. Every publication is stored once, under its own as-of instant, and the
+    watch settles back to one request per snapshot."""
+    c = 1.2
+    first = math.floor(time.time() / c) + 1
+    slots = {k: ((first + k + 0.3) * c, k + 1, 0) for k in range(-1, 16) if k != 9}
+    slots[4] = ((first + 4 + 1.1) * c, 5, 0)  # slot 4's, late...
+    slots[5] = ((first + 5 + 0.6) * c, 6, 0)  # ...and slot 5's, held up behind it
+    # Numbered in order of publication: the RefId moves five minutes per publication.
+    feed = Timetable("RealTimeTotalLoad",
+                     [(at, i, 0) for i, (at, _, _) in enumerate(sorted(slots.values()))])
+    miso.set_publisher("/RealTimeTotalLoad", feed)
+    out, log = tmp_path / "out", tmp_path / "watch.log"
+    with watch("realtime-total-load", "--cadence", f"realtime-total-load={c}",
+               "--offset", f"realtime-total-load={0.4 * c}", "--output-dir", str(out),
+               "--api-base-url", miso.url, log=log) as process:
+        wait_for(lambda: feed.log and feed.log[-1][0] > (first + 15.5) * c, 40, "15 slots")
+        stop(process, log)
+
+    served = {shown for _, shown in feed.log}
+    numbers = sorted(n for n, _ in served)
+    assert numbers == list(range(numbers[0], numbers[-1] + 1)), "a publication was missed"
+    name = NAMES["RealTimeTotalLoad"]
+    digests = stored_digests(out, name)
+    assert sorted(digests) == sorted(sha256_of(feed.payload(*p)) for p in served)
+    assert_keys_are_as_of_instants(out, name)
+    tail = [shown for at, shown in feed.log if at >= (first + 11) * c]
+    assert len(tail) / len(set(tail)) <= 1.3, feed.log
+    assert len(feed.log) / len(served) <= 2.5, feed.log
 
 
 @pytest.mark.servers
@@ -291,6 +373,9 @@ def test_sigterm_during_a_slow_fetch_finishes_it_then_exits(miso, tmp_path):
     (["--param", "csat-supply-demand.region=WEST"], "'WEST' is not one of"),
     (["--force"], "--force does not apply to watch"),
     (["--skip-hash-check"], "--skip-hash-check does not apply to watch"),
+    (["--min-poll-interval", "realtime-total-load=-1"], "is not DATASET=SECONDS"),
+    (["realtime-total-load", "--min-poll-interval", "csat-supply-demand=5"],
+     "is not being watched"),
 ])
 def test_bad_watch_options_are_usage_errors(args, message):
     """Unknown datasets and malformed per-dataset options exit 2 with a clear line."""
