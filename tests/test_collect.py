@@ -221,3 +221,21 @@ def test_unusable_state_directory_stops_the_run_before_fetching(server, tmp_path
         collect(TOY, settings_for(server, tmp_path, state_dir=blocker / "state"), start=START,
                 end=START, now=lambda: START)
     assert server.requests == []
+
+
+def test_a_collect_run_records_the_newest_as_of_instant_it_stored(tmp_path):
+    """status learns the as-of instant of what a one-shot collect stored, not only watch."""
+    from gridcollect.activity import read_activity
+    from gridcollect.collect import collect as run_collect
+    from gridcollect.datasets.miso.binding_constraints_reserve import DATASET as RESERVE
+    from gridcollect.replay import ReplayServer, Reply
+    from gridcollect.settings import BackendSettings, HttpSettings, Settings
+
+    body = {"RefId": "05-Dec-2025 - Interval 07:00 EST", "Constraint": []}
+    with ReplayServer({"/BindingConstraints/Reserve": Reply(body=body)}) as miso:
+        settings = Settings(http=HttpSettings(api_base_url=miso.url),
+                            backends=BackendSettings(output_dir=tmp_path))
+        report = run_collect(RESERVE, settings)
+    assert report.collected == 1
+    recorded = read_activity(tmp_path / ".gridcollect")[RESERVE.name]
+    assert recorded.newest_as_of == datetime(2025, 12, 5, 12, 0, tzinfo=UTC)

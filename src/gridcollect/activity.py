@@ -189,7 +189,8 @@ def record_run(
     at: datetime | None = None, as_of: datetime | None = None,
 ) -> None:
     """Add a finished collect run's counts to the activity file (``store`` names
-    locations; ``as_of`` is the newest as-of instant the run stored, when known)."""
+    locations; ``as_of``, the newest as-of instant the run stored, defaults to the
+    report's)."""
     key = report.stored[-1] if report.stored else None
     error = report.errors[-1]["error"] if report.errors else None
     location = None
@@ -199,7 +200,7 @@ def record_run(
         activity.record(
             report.dataset, stored=report.collected, duplicates=report.skipped_duplicate,
             failures=report.failed, key=key, location=location, error=error, at=at,
-            as_of=as_of,
+            as_of=as_of or report.newest_as_of,
         )
 
 

@@ -223,6 +223,14 @@ class RunReport:
     notifications_pending: int = 0
     recovered: int = 0
     interrupted: bool = False
+    newest_as_of: datetime | None = None  # of the snapshots stored; for ``status``
+
+    def stored_one(self, key: str, as_of: datetime) -> None:
+        """Count an object stored under ``key``, describing ``as_of``."""
+        self.collected += 1
+        self.stored.append(key)
+        if self.newest_as_of is None or as_of > self.newest_as_of:
+            self.newest_as_of = as_of
 
     def fail(self, candidate: str, error: str) -> None:
         self.failed += 1

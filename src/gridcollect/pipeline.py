@@ -233,8 +233,7 @@ class Pipeline:
         if not options.skip_hash_check:
             self._register(name, stored, token)
         log.info("%s: stored %s (%d bytes)", dataset.name, stored.location, stored.size)
-        self.report.collected += 1
-        self.report.stored.append(stored.key)
+        self.report.stored_one(stored.key, snapshot.key_time)
         return stored.key
 
     def recover_abandoned(self) -> int:
