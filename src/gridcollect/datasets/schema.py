@@ -96,6 +96,16 @@ FLAG = Kind("flag", _flag, "must be a flag", "flag")
 KINDS = (NUMBER, TIME, CLOCK, HOUR, TEXT, FLAG)
 
 
+def _amount(value: Any) -> float:
+    if isinstance(value, str) and value.strip().startswith("$"):
+        return parse_number(value.strip()[1:])
+    return parse_number(value)
+
+
+AMOUNT = Kind("amount", _amount, "must be numeric", "number")
+"""A :data:`NUMBER` that may carry a leading ``$`` (``"$36.32"``, MISO's ``Snapshot``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
     """One wire field. ``name`` is its key (a dotted path for :attr:`Wire.fields`);
@@ -158,6 +168,8 @@ class Rows:
     ``placeholder``: a row is "nothing to report" (no table row, no field checks) when
     each named field holds one of the given values.
     ``tags``: constant column values of this block's rows (the market, say).
+    ``one_or_many``: the value at ``path`` may be one row object instead of a list
+    (``Interchange/GetNai``'s ``TieFlow``); the object's fields then speak for the block.
     """
 
     path: str
@@ -170,6 +182,7 @@ class Rows:
     placeholder: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     tags: Mapping[str, Any] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
+    one_or_many: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,13 +197,16 @@ class Wire:
 class Tidy:
     """The table beyond what the fields declare: ``columns`` for tags (and any other
     column no field makes), the identity of a row, and what ``plot`` draws (only rows
-    ``plot_filter`` keeps, when given)."""
+    ``plot_filter`` keeps, when given). ``span``: how far from the snapshot's as-of instant
+    its rows' intervals may lie (a rolling or +/- days window), so that an export lists
+    every key that can hold a day's rows."""
 
     identity: tuple[str, ...]
     plot_series: str
     plot_values: tuple[str, ...]
     columns: tuple[Column, ...] = ()
     plot_filter: Callable[[Row], bool] | None = None
+    span: timedelta = timedelta(days=1)
 
 
 # -- reading a payload ---------------------------------------------------------------
@@ -244,6 +260,7 @@ class _Block:
     rows: list[Any] | LazyArray
     header: list[Any] | None
     context: dict[str, Any]
+    lone: bool = False
 
 
 def _row_object(raw: Any, spec: Rows, header: list[Any] | None) -> Any:
@@ -379,12 +396,15 @@ class Schema:
                                                    at(home, item.name))
         if spec.single:
             return _Block([found], header, context)
+        if spec.one_or_many and isinstance(found, dict):
+            return _Block([found], header, context, lone=True)
         rows = check.array(found, _where(spec.path))
         return None if rows is None else _Block(rows, header, context)
 
     def _check_rows(self, check: Checker, spec: Rows, block: _Block) -> None:
         for index, raw in enumerate(block.rows):
-            path = _where(spec.path) if spec.single else at(_where(spec.path), index)
+            lone = spec.single or block.lone
+            path = _where(spec.path) if lone else at(_where(spec.path), index)
             row = _row_object(raw, spec, block.header)
             if block.header is not None and not isinstance(row, dict):
                 check.fail(path, f"must be a list of {len(block.header)} values, "
@@ -460,12 +480,13 @@ class Schema:
             except InvalidValue as exc:
                 ctx.skip(f"{at(_parent(spec.path), item.name)}: {exc}")
                 return
-        rows = [found] if spec.single else found
+        lone = spec.single or (spec.one_or_many and isinstance(found, dict))
+        rows = [found] if lone else found
         if not isinstance(rows, list | LazyArray):
             ctx.skip(f"{_where(spec.path)}: not a list")
             return
         for index, raw in enumerate(rows):
-            where = _where(spec.path) if spec.single else at(_where(spec.path), index)
+            where = _where(spec.path) if lone else at(_where(spec.path), index)
             row = _row_object(raw, spec, header)
             if not isinstance(row, dict) or _is_placeholder(row, spec):
                 continue
@@ -507,6 +528,7 @@ class Schema:
             plot_series=self.tidy.plot_series,
             plot_values=self.tidy.plot_values,
             plot_filter=self.tidy.plot_filter,
+            span=self.tidy.span,
         )
 
 
@@ -521,6 +543,24 @@ def as_of_at(path: str) -> AsOfReader:
         return parse_est(value)
 
     as_of.__doc__ = f"The snapshot's as-of instant: its {path}, in UTC."
+    return as_of
+
+
+def as_of_latest(path: str, name: str) -> AsOfReader:
+    """An as-of reader for a payload without a ``RefId``: the latest of the MISO times
+    in field ``name`` of the rows at ``path`` (``Snapshot``: each figure's own time)."""
+
+    def as_of(payload: Any) -> datetime:
+        try:
+            rows = lookup(payload, path)
+        except KeyError:
+            raise InvalidValue(f"missing {path!r}") from None
+        if not isinstance(rows, list) or not rows:
+            raise InvalidValue(f"{_where(path)} holds no rows")
+        return max(parse_est(row.get(name) if isinstance(row, dict) else row)
+                   for row in rows)
+
+    as_of.__doc__ = f"The snapshot's as-of instant: the latest {name} of its rows, in UTC."
     return as_of
 
 
@@ -550,12 +590,21 @@ def unwrap(stored: Any) -> Any:
 # -- the dataset ---------------------------------------------------------------------
 
 
-def key_template(dgroup: str) -> str:
-    """``<dgroup>/year=YYYY/month=MM/day=DD/<name>_YYYYMMDD_HHMM.json.gz``, where
-    ``<name>`` is the dgroup without its operator prefix."""
+STAMP_MINUTE = "%Y%m%d_%H%M"
+"""Keys' default stamp: ``_YYYYMMDD_HHMM``."""
+STAMP_SECOND = "%Y%m%d_%H%M%S"
+"""``_YYYYMMDD_HHMMSS``, for an as-of instant with seconds (``Ace``)."""
+STAMP_DAY = "%Y%m%d"
+"""``_YYYYMMDD``, for a daily publication (revisions of one day get ``_2``, ``_3``...)."""
+
+
+def key_template(dgroup: str, stamp: str = STAMP_MINUTE) -> str:
+    """``<dgroup>/year=YYYY/month=MM/day=DD/<name>_<stamp>.json.gz``, where ``<name>`` is
+    the dgroup without its operator prefix and ``stamp`` (default ``YYYYMMDD_HHMM``) the
+    as-of instant in UTC."""
     name = dgroup.partition("_")[2]
     return (f"{dgroup}/year={{t:%Y}}/month={{t:%m}}/day={{t:%d}}/"
-            f"{name}_{{t:%Y%m%d_%H%M}}.json.gz")
+            f"{name}_{{t:{stamp}}}.json.gz")
 
 
 def declare(
@@ -569,10 +618,12 @@ def declare(
     tidy: Tidy,
     as_of: str | AsOfReader,
     retention: timedelta = timedelta(days=7),
+    stamp: str = STAMP_MINUTE,
 ) -> Dataset:
     """A MISO dataset from its declaration: one snapshot now per run (no window),
-    stored in the ``{"data", "collection_metadata"}`` envelope under :func:`key_template`.
-    ``as_of`` is the dotted path of the payload's as-of time, or a reader."""
+    stored in the ``{"data", "collection_metadata"}`` envelope under :func:`key_template`
+    (with ``stamp``). ``as_of`` is the dotted path of the payload's as-of time, or a
+    reader."""
     reader = as_of_at(as_of) if isinstance(as_of, str) else as_of
     schema = Schema(wire, tidy, reader)
     schema.columns  # noqa: B018 - a bad declaration fails on import, not on first export
@@ -582,7 +633,7 @@ def declare(
         command=command,
         endpoint=endpoint,
         cadence=cadence,
-        key_template=key_template(dgroup),
+        key_template=key_template(dgroup, stamp),
         envelope=envelope,
         validator=never_raises(schema.validate),
         retention=retention,
@@ -594,6 +645,7 @@ def declare(
 
 
 __all__ = [
+    "AMOUNT", "STAMP_DAY", "STAMP_MINUTE", "STAMP_SECOND", "as_of_latest",
     "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Field", "Interval", "Kind",
     "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare", "envelope", "is_absent",
     "key_template", "lookup", "read", "unwrap",
