@@ -92,3 +92,65 @@ BUILDERS: dict[str, Callable[[datetime, int], Any]] = {
     "FuelMix": fuel_mix,
     "FuelMix/Today": fuel_mix_today,
 }
+
+
+# -- interchange and ACE (issue 14) ---------------------------------------------------
+
+_NEIGHBOURS = ("AECI", "LGEE", "MHEB", "ONT", "PJM", "SOCO", "SPA", "SWPP", "TVA")
+
+
+def _schedules(t: datetime, seed: int) -> dict[str, str]:
+    """MW scheduled with each neighbour at ``t`` (imports negative) and MISO's net, which
+    MISO reports on its own: close to the neighbours' sum, not equal to it."""
+    rng = _rng("nsi", t.replace(minute=t.minute - t.minute % 15, second=0), seed)
+    mw = {name: round(rng.uniform(-1800, 2200)) for name in _NEIGHBOURS}
+    mw["MISO"] = sum(mw.values()) + round(rng.uniform(-120, 120))
+    return {name: str(value) for name, value in mw.items()}
+
+
+def _iso_est(t: datetime) -> str:
+    return f"{t:%Y-%m-%d %H:%M:%S}"
+
+
+def nsi(now: datetime, seed: int) -> Any:
+    """``Interchange/GetNsi``: the schedule at the current minute."""
+    t = _floor(now, 1)
+    return {"instance": [{"timestamp": _iso_est(t), **_schedules(t, seed)}],
+            "RefId": _ref(t), "MktDay": None}
+
+
+def nsi_five_minute(now: datetime, seed: int) -> Any:
+    """``Interchange/GetNsi/FiveMinute``: the last 549 five-minute intervals (~46 hours),
+    each labelled by its end, under the current minute's RefId."""
+    t = _floor(now, 1)
+    last = _floor(now, 5)
+    rows = [last - timedelta(minutes=5 * n) for n in range(548, -1, -1)]
+    return {"instance": [{"timestamp": _iso_est(end), **_schedules(end, seed)} for end in rows],
+            "RefId": _ref(t), "MktDay": None}
+
+
+def nai(now: datetime, seed: int) -> Any:
+    """``Interchange/GetNai``: MISO's net actual interchange, one ``TieFlow`` object."""
+    t = _floor(now, 5)
+    rng = _rng("nai", t, seed)
+    return {"Date": _ref(t), "Actual": {"HourandMin": f"{t:%H:%M}", "TieFlow": {
+        "Name": "MISO", "Value": f"{rng.uniform(-3000, 1500):.2f}"}}}
+
+
+def ace(now: datetime, seed: int) -> Any:
+    """``Ace``: two hours of 30-second values up to the current half minute."""
+    t = _floor(now, 1) + timedelta(seconds=30 if now.second >= 30 else 0)
+    instants = [t - timedelta(seconds=30 * n) for n in range(239, -1, -1)]
+    return {"MktDay": f"{t:%m-%d-%Y}",
+            "RefId": f"{t.day:02d}-{_MONTHS[t.month - 1]}-{t.year} - Interval "
+                     f"{t:%H:%M:%S} EST",
+            "ACE": [{"instantEST": _twelve_hour(i),
+                     "value": f"{_rng('ace', i, seed).gauss(0, 180):.2f}"} for i in instants]}
+
+
+BUILDERS.update({
+    "Interchange/GetNsi": nsi,
+    "Interchange/GetNsi/FiveMinute": nsi_five_minute,
+    "Interchange/GetNai": nai,
+    "Ace": ace,
+})
