@@ -148,9 +148,81 @@ def ace(now: datetime, seed: int) -> Any:
                      "value": f"{_rng('ace', i, seed).gauss(0, 180):.2f}"} for i in instants]}
 
 
+# -- wind and solar, the headline figures, directional transfer ------------------------
+
+
+def _wind_solar_at(start: datetime, seed: int) -> tuple[float, float]:
+    """Wind and solar MW of the hour starting at ``start`` (EST)."""
+    rng = _rng("wind-solar", start, seed)
+    hour = start.hour + 0.5
+    sun = max(0.0, math.sin(math.pi * (hour - 6.5) / 12.5))
+    return 4000 + 9000 * rng.random(), 12000 * sun * (0.8 + 0.2 * rng.random()) - 50 * (sun == 0)
+
+
+def wind_solar(now: datetime, seed: int) -> Any:
+    """``WindSolar/GetCombined``: the market day and the next, hour by hour; actuals for
+    the hours over at the current hour, ``null`` after."""
+    t = _floor(now, 60)
+    midnight = datetime.combine(t.date(), time(tzinfo=EST))
+    rows = []
+    for n in range(48):
+        start = midnight + timedelta(hours=n)
+        wind, solar = _wind_solar_at(start, seed)
+        over = start + timedelta(hours=1) <= t
+        actual = _wind_solar_at(start, seed + 1) if over else None
+        rows.append({
+            "ForecastDateTimeEST": _twelve_hour(start),
+            "ForecastHourEndingEST": str(start.hour + 1),
+            "ForecastWindValue": f"{wind:.2f}", "ForecastSolarValue": f"{max(solar, 0):.2f}",
+            "ActualDateTimeEST": _twelve_hour(start) if actual else None,
+            "ActualHourEndingEST": str(start.hour + 1) if actual else None,
+            "ActualWindValue": f"{actual[0]:.2f}" if actual else None,
+            "ActualSolarValue": f"{actual[1]:.2f}" if actual else None})
+    return {"instance": rows, "RefId": _ref(t), "MktDay": f"{t:%m-%d-%Y}"}
+
+
+def snapshot(now: datetime, seed: int) -> Any:
+    """``Snapshot``: four headline figures as formatted strings, each with its own time."""
+    t = _floor(now, 5)
+    rng = _rng("snapshot", t, seed)
+    midnight = datetime.combine(t.date(), time(tzinfo=EST))
+    demand = round(sum(_fuel_mix_at(t, seed).values()))
+    nsi_at = t - timedelta(minutes=2)
+
+    def stamp(moment: datetime) -> str:
+        return f"{moment:%m/%d/%Y} {_twelve_hour(moment).split(' ', 1)[1]} EST"
+
+    return [
+        {"t": "Forecasted Peak Demand (MW)", "v": f"{demand + 4000:,}", "d": stamp(midnight),
+         "id": "0"},
+        {"t": "Current Demand (MW)", "v": f"{demand:,}", "d": stamp(t), "id": "1"},
+        {"t": "Marginal Energy Cost ($/MWh)", "v": f"${rng.uniform(15, 60):.2f}",
+         "d": stamp(t), "id": "2"},
+        {"t": "Scheduled Imports (-) / Exports (+) (MW)",
+         "v": f"{int(_schedules(nsi_at, seed)['MISO']):,}", "d": stamp(nsi_at), "id": "3"},
+    ]
+
+
+def regional_directional_transfer(now: datetime, seed: int) -> Any:
+    """``RegionalDirectionalTransfer``: the last day of five-minute instants."""
+    t = _floor(now, 5)
+    rows = []
+    for n in range(288, -1, -1):
+        at = t - timedelta(minutes=5 * n)
+        rng = _rng("rdt", at, seed)
+        raw = round(rng.uniform(-1500, 2400))
+        rows.append({"instantEST": f"{at:%Y-%m-%d %I:%M:%S %p}",  # zero-padded hour here
+                     "NORTH_SOUTH_LIMIT": "-3000", "SOUTH_NORTH_LIMIT": "2500",
+                     "RAW_MW": str(raw), "UDSFLOW_MW": str(min(raw, 2125))})
+    return {"RefId": _ref(t), "Interval": rows}
+
+
 BUILDERS.update({
     "Interchange/GetNsi": nsi,
     "Interchange/GetNsi/FiveMinute": nsi_five_minute,
     "Interchange/GetNai": nai,
     "Ace": ace,
+    "WindSolar/GetCombined": wind_solar,
+    "Snapshot": snapshot,
+    "RegionalDirectionalTransfer": regional_directional_transfer,
 })

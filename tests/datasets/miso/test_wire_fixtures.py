@@ -38,6 +38,13 @@ CASES = {
                                     "miso_net_actual_interchange/year=2026/month=10/day=02/"
                                     "net_actual_interchange_20261002_2130.json.gz"),
     "miso_ace": ("Ace", "miso_ace/year=2026/month=10/day=02/ace_20261002_213300.json.gz"),
+    "miso_wind_solar": ("WindSolar/GetCombined", "miso_wind_solar/year=2026/month=10/day=02/"
+                                                 "wind_solar_20261002_2100.json.gz"),
+    "miso_snapshot": ("Snapshot", "miso_snapshot/year=2026/month=10/day=02/"
+                                  "snapshot_20261002_2145.json.gz"),
+    "miso_regional_directional_transfer": (
+        "RegionalDirectionalTransfer", "miso_regional_directional_transfer/year=2026/month=10/"
+                                       "day=02/regional_directional_transfer_20261002_2135.json.gz"),
 }
 DAY = "2026-10-02"
 # Every recorded interval: rolling windows reach back two days, the outage feed +/- five.
