@@ -217,6 +217,72 @@ def regional_directional_transfer(now: datetime, seed: int) -> Any:
     return {"RefId": _ref(t), "Interval": rows}
 
 
+# -- outages, the daily reserve requirement, RSG commitments, CTS -----------------------
+
+
+def generation_outages(now: datetime, seed: int) -> Any:
+    """``GenerationOutages/GetGenerationOutagesPlusMinusFiveDays``: today +/- five days;
+    the RefId names today and its total."""
+    today = datetime.combine(now.date(), time(tzinfo=EST))
+    days: list[dict[str, Any]] = []
+    total = 0
+    for n in range(-5, 6):
+        day = today + timedelta(days=n)
+        rng = _rng("outages", day, seed)
+        mw = {"Unplanned": rng.randint(9000, 15000), "Planned": rng.randint(19000, 26000),
+              "Forced": rng.randint(8000, 15000), "Derated": rng.randint(7000, 12000)}
+        days.append({"OutageDate": _twelve_hour(day), "OutageMonthDay": f"{day:%b}-{day.day}",
+                     **mw})
+        total = sum(mw.values()) if n == 0 else total
+    ref = f"{today.day:02d}-{_MONTHS[today.month - 1]}-{today.year} - Total Outage Megawatts: "
+    return {"RefId": f"{ref}{total:,}", "Days": days}
+
+
+def csat_nextday_str(now: datetime, seed: int) -> Any:
+    """``CsatNextDayShortTermReserveRequirement``: made at 07:06:10 EST (yesterday's before
+    then), for each region's peak hour of the next day."""
+    made = datetime.combine(now.date(), time(7, 6, 10, tzinfo=EST))
+    if now < made:
+        made -= timedelta(days=1)
+    rng = _rng("str", made, seed)
+    peak = made.date() + timedelta(days=1)
+    return [{"forecastPeakHourEst": f"{peak}T{hour:02d}:00:00", "region": region,
+             "forecastCreatedTime": f"{made:%Y-%m-%dT%H:%M:%S}",
+             "strReq": rng.choice((0, 0, 250, 500)), "strOverwrite": 0}
+            for region, hour in (("South", 13), ("North/Central", 18), ("Systemwide", 18))]
+
+
+def rsg_commitments(now: datetime, seed: int) -> Any:
+    """``RealTimeRSGCommitments``: most intervals commit nothing (MISO's placeholder row)."""
+    t = _floor(now, 5)
+    rng = _rng("rsg", t, seed)
+    row = {"MKT_INT_END_EST": _twelve_hour(t), "COMMIT_REASON": "None",
+           "TOTAL_ECON_MAX": "0.00", "NUM_RESOURCES": "None"}
+    if rng.random() < 0.3:
+        row.update({"COMMIT_REASON": rng.choice(("VLR", "Capacity", "Transmission")),
+                    "TOTAL_ECON_MAX": f"{rng.uniform(50, 900):.2f}",
+                    "NUM_RESOURCES": str(rng.randint(1, 4))})
+    return {"Commitment": [row], "RefId": _ref(t), "MktDay": ""}
+
+
+def coordinated_transaction_scheduling(now: datetime, seed: int) -> Any:
+    """``CoordinatedTransactionScheduling``: every case of the EST day so far (one each
+    quarter hour, approved a few minutes in), newest first, ten quarter hours each."""
+    t = _floor(now, 15)
+    midnight = datetime.combine(t.date(), time(tzinfo=EST))
+    rows = []
+    quarter = t
+    while quarter >= midnight:
+        approved = quarter + timedelta(minutes=4, seconds=52)
+        if approved <= now:
+            rng = _rng("cts", quarter, seed)
+            rows += [{"CASEAPPROVALDATE": _twelve_hour(approved),
+                      "SOLUTIONTIME": _twelve_hour(quarter + timedelta(minutes=15 * n)),
+                      "PJMFORECASTEDLMP": f"{rng.uniform(18, 45):.2f}"} for n in range(10)]
+        quarter -= timedelta(minutes=15)
+    return {"RefId": _ref(t), "Interval": rows}
+
+
 BUILDERS.update({
     "Interchange/GetNsi": nsi,
     "Interchange/GetNsi/FiveMinute": nsi_five_minute,
@@ -225,4 +291,8 @@ BUILDERS.update({
     "WindSolar/GetCombined": wind_solar,
     "Snapshot": snapshot,
     "RegionalDirectionalTransfer": regional_directional_transfer,
+    "GenerationOutages/GetGenerationOutagesPlusMinusFiveDays": generation_outages,
+    "CsatNextDayShortTermReserveRequirement": csat_nextday_str,
+    "RealTimeRSGCommitments": rsg_commitments,
+    "CoordinatedTransactionScheduling": coordinated_transaction_scheduling,
 })
