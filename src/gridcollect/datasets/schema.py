@@ -555,10 +555,12 @@ def as_of_latest(path: str, name: str) -> AsOfReader:
             rows = lookup(payload, path)
         except KeyError:
             raise InvalidValue(f"missing {path!r}") from None
-        if not isinstance(rows, list) or not rows:
+        if not isinstance(rows, list | LazyArray):
+            raise InvalidValue(f"{_where(path)} is not a list of rows")
+        times = [parse_est(row.get(name) if isinstance(row, dict) else row) for row in rows]
+        if not times:
             raise InvalidValue(f"{_where(path)} holds no rows")
-        return max(parse_est(row.get(name) if isinstance(row, dict) else row)
-                   for row in rows)
+        return max(times)
 
     as_of.__doc__ = f"The snapshot's as-of instant: the latest {name} of its rows, in UTC."
     return as_of
