@@ -14,9 +14,10 @@ from ..schema import CLOCK, NUMBER, TEXT, TIME, Field, Interval, Rows, Tidy, Wir
 FIVE_MINUTES = timedelta(minutes=5)
 INTERVAL = Interval(
     "HourandMin", "end", FIVE_MINUTES,
-    "MISO updates the actual interchange every five minutes, on the marks; gridstatus "
-    "(MISO.get_interchange_5_min) puts net actual interchange on the same Interval End as "
-    "the five-minute NSI, so a NAI row lines up with the NSI row of the same label.",
+    "gridstatus (MISO.get_interchange_5_min) puts MISO's net actual interchange on the "
+    "same five-minute Interval End as the five-minute NSI; we read HourandMin (on a "
+    "five-minute mark, 16:30) the same way, so a row lines up with the NSI row of the "
+    "same label.",
 )
 
 
