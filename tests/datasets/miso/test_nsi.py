@@ -27,8 +27,8 @@ def test_recorded_answer_is_valid() -> None:
     (("instance", 0, "MISO"), "", "instance[0].MISO: must have a value"),
     (("instance", 0, "TVA"), DELETE, "instance[0]: missing required field 'TVA'"),
     (("instance", 0, "timestamp"), "16:48", "instance[0].timestamp: must be a time"),
-    (("instance", 0, "timestamp"), "2026-10-02 16:43:00",
-     "instance[0]: timestamp is RefId: timestamp 21:43 UTC is not RefId's 21:48"),
+    (("instance", 0, "timestamp"), "2026-10-02 16:53:00",
+     "instance[0]: after RefId: timestamp 21:53 UTC is after RefId's 21:48"),
 ])
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
