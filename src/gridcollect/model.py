@@ -126,6 +126,8 @@ class Table:
     ``identity`` names the columns that say which row a revision is of, e.g. series and
     ``interval_start``. ``plot_series`` and ``plot_values`` say what ``plot`` draws, from
     the rows ``plot_filter`` keeps (all when ``None``: e.g. only the hubs of 2,600 nodes).
+    ``span`` is how far from its key's instant a snapshot's intervals may lie (a rolling
+    window of two days, say), so an export lists every key that can hold a day's rows.
     """
 
     columns: tuple[Column, ...]
@@ -135,6 +137,7 @@ class Table:
     plot_series: str
     plot_values: tuple[str, ...]
     plot_filter: Callable[[Row], bool] | None = None
+    span: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,3 +253,207 @@ BUILDERS: dict[str, Callable[[datetime, int], Any]] = {
     "MarketPricing/GetRealTimeFiveMinExPost/Current": lmp_five_min_expost,
     "MarketPricing/GetAncillaryServicesMcp": public_asm_mcp,
 }
+
+
+# -- interchange and ACE (issue 14) ---------------------------------------------------
+
+_NEIGHBOURS = ("AECI", "LGEE", "MHEB", "ONT", "PJM", "SOCO", "SPA", "SWPP", "TVA")
+
+
+def _schedules(t: datetime, seed: int) -> dict[str, str]:
+    """MW scheduled with each neighbour at ``t`` (imports negative) and MISO's net, which
+    MISO reports on its own: close to the neighbours' sum, not equal to it."""
+    rng = _rng("nsi", t.replace(minute=t.minute - t.minute % 15, second=0), seed)
+    mw = {name: round(rng.uniform(-1800, 2200)) for name in _NEIGHBOURS}
+    mw["MISO"] = sum(mw.values()) + round(rng.uniform(-120, 120))
+    return {name: str(value) for name, value in mw.items()}
+
+
+def _iso_est(t: datetime) -> str:
+    return f"{t:%Y-%m-%d %H:%M:%S}"
+
+
+def nsi(now: datetime, seed: int) -> Any:
+    """``Interchange/GetNsi``: the schedule at the current minute."""
+    t = _floor(now, 1)
+    return {"instance": [{"timestamp": _iso_est(t), **_schedules(t, seed)}],
+            "RefId": _ref(t), "MktDay": None}
+
+
+def nsi_five_minute(now: datetime, seed: int) -> Any:
+    """``Interchange/GetNsi/FiveMinute``: the last 549 five-minute intervals (~46 hours),
+    each labelled by its end, under the current minute's RefId."""
+    t = _floor(now, 1)
+    last = _floor(now, 5)
+    rows = [last - timedelta(minutes=5 * n) for n in range(548, -1, -1)]
+    return {"instance": [{"timestamp": _iso_est(end), **_schedules(end, seed)} for end in rows],
+            "RefId": _ref(t), "MktDay": None}
+
+
+def nai(now: datetime, seed: int) -> Any:
+    """``Interchange/GetNai``: MISO's net actual interchange, one ``TieFlow`` object."""
+    t = _floor(now, 5)
+    rng = _rng("nai", t, seed)
+    return {"Date": _ref(t), "Actual": {"HourandMin": f"{t:%H:%M}", "TieFlow": {
+        "Name": "MISO", "Value": f"{rng.uniform(-3000, 1500):.2f}"}}}
+
+
+def ace(now: datetime, seed: int) -> Any:
+    """``Ace``: two hours of 30-second values up to the current half minute."""
+    t = _floor(now, 1) + timedelta(seconds=30 if now.second >= 30 else 0)
+    instants = [t - timedelta(seconds=30 * n) for n in range(239, -1, -1)]
+    return {"MktDay": f"{t:%m-%d-%Y}",
+            "RefId": f"{t.day:02d}-{_MONTHS[t.month - 1]}-{t.year} - Interval "
+                     f"{t:%H:%M:%S} EST",
+            "ACE": [{"instantEST": _twelve_hour(i),
+                     "value": f"{_rng('ace', i, seed).gauss(0, 180):.2f}"} for i in instants]}
+
+
+# -- wind and solar, the headline figures, directional transfer ------------------------
+
+
+def _wind_solar_at(start: datetime, seed: int) -> tuple[float, float]:
+    """Wind and solar MW of the hour starting at ``start`` (EST)."""
+    rng = _rng("wind-solar", start, seed)
+    hour = start.hour + 0.5
+    sun = max(0.0, math.sin(math.pi * (hour - 6.5) / 12.5))
+    return 4000 + 9000 * rng.random(), 12000 * sun * (0.8 + 0.2 * rng.random()) - 50 * (sun == 0)
+
+
+def wind_solar(now: datetime, seed: int) -> Any:
+    """``WindSolar/GetCombined``: the market day and the next, hour by hour; actuals for
+    the hours over at the current hour, ``null`` after."""
+    t = _floor(now, 60)
+    midnight = datetime.combine(t.date(), time(tzinfo=EST))
+    rows = []
+    for n in range(48):
+        start = midnight + timedelta(hours=n)
+        wind, solar = _wind_solar_at(start, seed)
+        over = start + timedelta(hours=1) <= t
+        actual = _wind_solar_at(start, seed + 1) if over else None
+        rows.append({
+            "ForecastDateTimeEST": _twelve_hour(start),
+            "ForecastHourEndingEST": str(start.hour + 1),
+            "ForecastWindValue": f"{wind:.2f}", "ForecastSolarValue": f"{max(solar, 0):.2f}",
+            "ActualDateTimeEST": _twelve_hour(start) if actual else None,
+            "ActualHourEndingEST": str(start.hour + 1) if actual else None,
+            "ActualWindValue": f"{actual[0]:.2f}" if actual else None,
+            "ActualSolarValue": f"{actual[1]:.2f}" if actual else None})
+    return {"instance": rows, "RefId": _ref(t), "MktDay": f"{t:%m-%d-%Y}"}
+
+
+def snapshot(now: datetime, seed: int) -> Any:
+    """``Snapshot``: four headline figures as formatted strings, each with its own time."""
+    t = _floor(now, 5)
+    rng = _rng("snapshot", t, seed)
+    midnight = datetime.combine(t.date(), time(tzinfo=EST))
+    demand = round(sum(_fuel_mix_at(t, seed).values()))
+    nsi_at = t - timedelta(minutes=2)
+
+    def stamp(moment: datetime) -> str:
+        return f"{moment:%m/%d/%Y} {_twelve_hour(moment).split(' ', 1)[1]} EST"
+
+    return [
+        {"t": "Forecasted Peak Demand (MW)", "v": f"{demand + 4000:,}", "d": stamp(midnight),
+         "id": "0"},
+        {"t": "Current Demand (MW)", "v": f"{demand:,}", "d": stamp(t), "id": "1"},
+        {"t": "Marginal Energy Cost ($/MWh)", "v": f"${rng.uniform(15, 60):.2f}",
+         "d": stamp(t), "id": "2"},
+        {"t": "Scheduled Imports (-) / Exports (+) (MW)",
+         "v": f"{int(_schedules(nsi_at, seed)['MISO']):,}", "d": stamp(nsi_at), "id": "3"},
+    ]
+
+
+def regional_directional_transfer(now: datetime, seed: int) -> Any:
+    """``RegionalDirectionalTransfer``: the last day of five-minute instants."""
+    t = _floor(now, 5)
+    rows = []
+    for n in range(288, -1, -1):
+        at = t - timedelta(minutes=5 * n)
+        rng = _rng("rdt", at, seed)
+        raw = round(rng.uniform(-1500, 2400))
+        rows.append({"instantEST": f"{at:%Y-%m-%d %I:%M:%S %p}",  # zero-padded hour here
+                     "NORTH_SOUTH_LIMIT": "-3000", "SOUTH_NORTH_LIMIT": "2500",
+                     "RAW_MW": str(raw), "UDSFLOW_MW": str(min(raw, 2125))})
+    return {"RefId": _ref(t), "Interval": rows}
+
+
+# -- outages, the daily reserve requirement, RSG commitments, CTS -----------------------
+
+
+def generation_outages(now: datetime, seed: int) -> Any:
+    """``GenerationOutages/GetGenerationOutagesPlusMinusFiveDays``: today +/- five days;
+    the RefId names today and its total."""
+    today = datetime.combine(now.date(), time(tzinfo=EST))
+    days: list[dict[str, Any]] = []
+    total = 0
+    for n in range(-5, 6):
+        day = today + timedelta(days=n)
+        rng = _rng("outages", day, seed)
+        mw = {"Unplanned": rng.randint(9000, 15000), "Planned": rng.randint(19000, 26000),
+              "Forced": rng.randint(8000, 15000), "Derated": rng.randint(7000, 12000)}
+        days.append({"OutageDate": _twelve_hour(day), "OutageMonthDay": f"{day:%b}-{day.day}",
+                     **mw})
+        total = sum(mw.values()) if n == 0 else total
+    ref = f"{today.day:02d}-{_MONTHS[today.month - 1]}-{today.year} - Total Outage Megawatts: "
+    return {"RefId": f"{ref}{total:,}", "Days": days}
+
+
+def csat_nextday_str(now: datetime, seed: int) -> Any:
+    """``CsatNextDayShortTermReserveRequirement``: made at 07:06:10 EST (yesterday's before
+    then), for each region's peak hour of the next day."""
+    made = datetime.combine(now.date(), time(7, 6, 10, tzinfo=EST))
+    if now < made:
+        made -= timedelta(days=1)
+    rng = _rng("str", made, seed)
+    peak = made.date() + timedelta(days=1)
+    return [{"forecastPeakHourEst": f"{peak}T{hour:02d}:00:00", "region": region,
+             "forecastCreatedTime": f"{made:%Y-%m-%dT%H:%M:%S}",
+             "strReq": rng.choice((0, 0, 250, 500)), "strOverwrite": 0}
+            for region, hour in (("South", 13), ("North/Central", 18), ("Systemwide", 18))]
+
+
+def rsg_commitments(now: datetime, seed: int) -> Any:
+    """``RealTimeRSGCommitments``: most intervals commit nothing (MISO's placeholder row)."""
+    t = _floor(now, 5)
+    rng = _rng("rsg", t, seed)
+    row = {"MKT_INT_END_EST": _twelve_hour(t), "COMMIT_REASON": "None",
+           "TOTAL_ECON_MAX": "0.00", "NUM_RESOURCES": "None"}
+    if rng.random() < 0.3:
+        row.update({"COMMIT_REASON": rng.choice(("VLR", "Capacity", "Transmission")),
+                    "TOTAL_ECON_MAX": f"{rng.uniform(50, 900):.2f}",
+                    "NUM_RESOURCES": str(rng.randint(1, 4))})
+    return {"Commitment": [row], "RefId": _ref(t), "MktDay": ""}
+
+
+def coordinated_transaction_scheduling(now: datetime, seed: int) -> Any:
+    """``CoordinatedTransactionScheduling``: every case of the EST day so far (one each
+    quarter hour, approved a few minutes in), newest first, ten quarter hours each."""
+    t = _floor(now, 15)
+    midnight = datetime.combine(t.date(), time(tzinfo=EST))
+    rows = []
+    quarter = t
+    while quarter >= midnight:
+        approved = quarter + timedelta(minutes=4, seconds=52)
+        if approved <= now:
+            rng = _rng("cts", quarter, seed)
+            rows += [{"CASEAPPROVALDATE": _twelve_hour(approved),
+                      "SOLUTIONTIME": _twelve_hour(quarter + timedelta(minutes=15 * n)),
+                      "PJMFORECASTEDLMP": f"{rng.uniform(18, 45):.2f}"} for n in range(10)]
+        quarter -= timedelta(minutes=15)
+    return {"RefId": _ref(t), "Interval": rows}
+
+
+BUILDERS.update({
+    "Interchange/GetNsi": nsi,
+    "Interchange/GetNsi/FiveMinute": nsi_five_minute,
+    "Interchange/GetNai": nai,
+    "Ace": ace,
+    "WindSolar/GetCombined": wind_solar,
+    "Snapshot": snapshot,
+    "RegionalDirectionalTransfer": regional_directional_transfer,
+    "GenerationOutages/GetGenerationOutagesPlusMinusFiveDays": generation_outages,
+    "CsatNextDayShortTermReserveRequirement": csat_nextday_str,
+    "RealTimeRSGCommitments": rsg_commitments,
+    "CoordinatedTransactionScheduling": coordinated_transaction_scheduling,
+})

@@ -363,7 +363,7 @@ def test_sigterm_during_a_slow_fetch_finishes_it_then_exits(miso, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["miso_nope"], "unknown dataset 'miso_nope'; choose from: miso_binding_constraints_re"),
+    (["miso_nope"], "unknown dataset 'miso_nope'; choose from: miso_ace (ace), "),
     (["--cadence", "realtime-total-load"], "is not DATASET=SECONDS"),
     (["--cadence", "realtime-total-load=0"], "cadence must be positive"),
     (["--cadence", "realtime-total-load=inf"], "is not DATASET=SECONDS"),

@@ -12,6 +12,7 @@ from ..schedule import parse_instant
 
 # A snapshot describes its operating day (EST) and at most the next 24 hours, and is
 # keyed by a time within that span, so rows of UTC day D sit in keys of days D-1 .. D+1.
+# A table whose snapshots reach further (a two-day rolling window) declares its ``span``.
 KEY_MARGIN = timedelta(days=1)
 
 
@@ -54,8 +55,9 @@ def key_prefixes(dataset: Dataset, prefix: str, wanted: Range) -> list[str]:
     fallback = [keys.join(prefix, static)]
     if "{suffix}" in folder or "{t" not in folder:
         return fallback
-    day = (wanted.start - KEY_MARGIN).date()
-    last = (wanted.stop - timedelta(microseconds=1) + KEY_MARGIN).date()
+    margin = max(KEY_MARGIN, dataset.table.span) if dataset.table else KEY_MARGIN
+    day = (wanted.start - margin).date()
+    last = (wanted.stop - timedelta(microseconds=1) + margin).date()
     found: list[str] = []
     while day <= last:
         midnight = datetime.combine(day, time(), UTC)

@@ -28,8 +28,8 @@ from ...model import AsOfReader, Dataset, Snapshot
 from ...validation import describe, never_raises
 from ..miso.tables import snapshot_times
 from .declaration import Across, Field, Interval, Meaning, Melt, Rows, Rule, Tidy, Wire
-from .derive import Schema, as_of_at
-from .kinds import CLOCK, FLAG, HOUR, KINDS, NUMBER, TEXT, TIME, Kind, is_absent, read
+from .derive import Schema, as_of_at, as_of_latest
+from .kinds import AMOUNT, CLOCK, FLAG, HOUR, KINDS, NUMBER, TEXT, TIME, Kind, is_absent, read
 from .payload import lookup
 
 # -- envelope ------------------------------------------------------------------------
@@ -58,12 +58,21 @@ def unwrap(stored: Any) -> Any:
 # -- the dataset ---------------------------------------------------------------------
 
 
-def key_template(dgroup: str) -> str:
-    """``<dgroup>/year=YYYY/month=MM/day=DD/<name>_YYYYMMDD_HHMM.json.gz``, where
-    ``<name>`` is the dgroup without its operator prefix."""
+STAMP_MINUTE = "%Y%m%d_%H%M"
+"""Keys' default stamp: ``_YYYYMMDD_HHMM``."""
+STAMP_SECOND = "%Y%m%d_%H%M%S"
+"""``_YYYYMMDD_HHMMSS``, for an as-of instant with seconds (``Ace``)."""
+STAMP_DAY = "%Y%m%d"
+"""``_YYYYMMDD``, for a daily publication (revisions of one day get ``_2``, ``_3``...)."""
+
+
+def key_template(dgroup: str, stamp: str = STAMP_MINUTE) -> str:
+    """``<dgroup>/year=YYYY/month=MM/day=DD/<name>_<stamp>.json.gz``, where ``<name>`` is
+    the dgroup without its operator prefix and ``stamp`` (default ``YYYYMMDD_HHMM``) the
+    as-of instant in UTC."""
     name = dgroup.partition("_")[2]
     return (f"{dgroup}/year={{t:%Y}}/month={{t:%m}}/day={{t:%d}}/"
-            f"{name}_{{t:%Y%m%d_%H%M}}.json.gz")
+            f"{name}_{{t:{stamp}}}.json.gz")
 
 
 def schema_of(dataset: Dataset) -> Schema | None:
@@ -84,10 +93,12 @@ def declare(
     tidy: Tidy,
     as_of: str | AsOfReader,
     retention: timedelta = timedelta(days=7),
+    stamp: str = STAMP_MINUTE,
 ) -> Dataset:
     """A MISO dataset from its declaration: one snapshot now per run (no window),
-    stored in the ``{"data", "collection_metadata"}`` envelope under :func:`key_template`.
-    ``as_of`` is the dotted path of the payload's as-of time, or a reader."""
+    stored in the ``{"data", "collection_metadata"}`` envelope under :func:`key_template`
+    (with ``stamp``). ``as_of`` is the dotted path of the payload's as-of time, or a
+    reader."""
     reader = as_of_at(as_of) if isinstance(as_of, str) else as_of
     schema = Schema(wire, tidy, reader)
     schema.columns  # noqa: B018 - a bad declaration fails on import, not on first export
@@ -97,7 +108,7 @@ def declare(
         command=command,
         endpoint=endpoint,
         cadence=cadence,
-        key_template=key_template(dgroup),
+        key_template=key_template(dgroup, stamp),
         envelope=envelope,
         validator=never_raises(schema.validate),
         retention=retention,
@@ -109,6 +120,7 @@ def declare(
 
 
 __all__ = [
+    "AMOUNT", "STAMP_DAY", "STAMP_MINUTE", "STAMP_SECOND", "as_of_latest",
     "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Across", "Field", "Interval",
     "Kind", "Meaning", "Melt", "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare",
     "envelope", "is_absent", "key_template", "lookup", "read", "schema_of", "unwrap",

@@ -98,6 +98,8 @@ class Rows:
     ``tags``: constant column values of this block's rows (the market, say).
     ``rules`` check each row, ``across`` the block's rows together; ``melt`` turns
     several value fields of a row into a row each.
+    ``one_or_many``: the value at ``path`` may be one row object instead of a list
+    (``Interchange/GetNai``'s ``TieFlow``); the object's fields then speak for the block.
     """
 
     path: str
@@ -112,6 +114,7 @@ class Rows:
     rules: tuple[Rule, ...] = ()
     across: tuple[Across, ...] = ()
     melt: Melt | None = None
+    one_or_many: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +129,13 @@ class Wire:
 class Tidy:
     """The table beyond what the fields declare: ``columns`` for tags (and any other
     column no field makes), the identity of a row, and what ``plot`` draws (only rows
-    ``plot_filter`` keeps, when given)."""
+    ``plot_filter`` keeps, when given). ``span``: how far from the snapshot's as-of instant
+    its rows' intervals may lie (a rolling or +/- days window), so that an export lists
+    every key that can hold a day's rows."""
 
     identity: tuple[str, ...]
     plot_series: str
     plot_values: tuple[str, ...]
     columns: tuple[Column, ...] = ()
     plot_filter: Callable[[Row], bool] | None = None
+    span: timedelta = timedelta(days=1)

@@ -115,13 +115,16 @@ class Schema:
                                                    at(home, item.name))
         if spec.single:
             return Block([found], header, context)
+        if spec.one_or_many and isinstance(found, dict):
+            return Block([found], header, context, lone=True)
         rows = check.array(found, shown(spec.path))
         return None if rows is None else Block(rows, header, context)
 
     def _check_rows(self, check: Checker, spec: Rows, block: Block) -> None:
         complete_rows: list[tuple[int, Mapping[str, Any]]] = []
         for index, raw in enumerate(block.rows):
-            path = shown(spec.path) if spec.single else at(shown(spec.path), index)
+            lone = spec.single or block.lone
+            path = shown(spec.path) if lone else at(shown(spec.path), index)
             row = row_object(raw, spec, block.header)
             if block.header is not None and not isinstance(row, dict):
                 check.fail(path, f"must be a list of {len(block.header)} values, "
@@ -206,7 +209,8 @@ class Schema:
             except InvalidValue as exc:
                 ctx.skip(f"{at(parent(spec.path), item.name)}: {exc}")
                 return
-        rows = [found] if spec.single else found
+        lone = spec.single or (spec.one_or_many and isinstance(found, dict))
+        rows = [found] if lone else found
         if not isinstance(rows, list | LazyArray):
             ctx.skip(f"{shown(spec.path)}: not a list")
             return
@@ -214,7 +218,7 @@ class Schema:
         # them once per label rather than once per row when an export holds rows.
         intervals: dict[Any, dict[str, datetime]] = {}
         for index, raw in enumerate(rows):
-            where = shown(spec.path) if spec.single else at(shown(spec.path), index)
+            where = shown(spec.path) if lone else at(shown(spec.path), index)
             row = row_object(raw, spec, header)
             if not isinstance(row, dict) or is_placeholder(row, spec):
                 continue
@@ -267,6 +271,7 @@ class Schema:
             plot_series=self.tidy.plot_series,
             plot_values=self.tidy.plot_values,
             plot_filter=self.tidy.plot_filter,
+            span=self.tidy.span,
         )
 
 
@@ -281,4 +286,24 @@ def as_of_at(path: str) -> AsOfReader:
         return parse_est(value)
 
     as_of.__doc__ = f"The snapshot's as-of instant: its {path}, in UTC."
+    return as_of
+
+
+def as_of_latest(path: str, name: str) -> AsOfReader:
+    """An as-of reader for a payload without a ``RefId``: the latest of the MISO times
+    in field ``name`` of the rows at ``path`` (``Snapshot``: each figure's own time)."""
+
+    def as_of(payload: Any) -> datetime:
+        try:
+            rows = lookup(payload, path)
+        except KeyError:
+            raise InvalidValue(f"missing {path!r}") from None
+        if not isinstance(rows, list | LazyArray):
+            raise InvalidValue(f"{shown(path)} is not a list of rows")
+        times = [parse_est(row.get(name) if isinstance(row, dict) else row) for row in rows]
+        if not times:
+            raise InvalidValue(f"{shown(path)} holds no rows")
+        return max(times)
+
+    as_of.__doc__ = f"The snapshot's as-of instant: the latest {name} of its rows, in UTC."
     return as_of

@@ -71,6 +71,16 @@ TEXT = Kind("text", _text, "must be text", "text")
 FLAG = Kind("flag", _flag, "must be a flag", "flag")
 KINDS = (NUMBER, TIME, CLOCK, HOUR, TEXT, FLAG)
 
+
+def _amount(value: Any) -> float:
+    if isinstance(value, str) and value.strip().startswith("$"):
+        return parse_number(value.strip()[1:])
+    return parse_number(value)
+
+
+AMOUNT = Kind("amount", _amount, "must be numeric", "number")
+"""A :data:`NUMBER` that may carry a leading ``$`` (``"$36.32"``, MISO's ``Snapshot``)."""
+
 def is_absent(value: Any) -> bool:
     """``null``, ``""``, ``"None"`` (and blank strings): no value."""
     return value is None or (isinstance(value, str) and value.strip() in ABSENT)

@@ -54,6 +54,7 @@ class Block:
     rows: list[Any] | LazyArray
     header: list[Any] | None
     context: dict[str, Any]
+    lone: bool = False  # one row object where a list is usual (``Rows.one_or_many``)
 
 
 def row_object(raw: Any, spec: Rows, header: list[Any] | None) -> Any:
