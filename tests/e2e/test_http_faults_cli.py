@@ -36,8 +36,9 @@ def test_a_malformed_retry_after_fails_one_dataset_and_spares_the_others(tmp_pat
         server.set("/RealTimeTotalLoad", Reply(status=503, headers={"Retry-After": "\u00b2"}))
         server.set("/BindingConstraints/Reserve",
                    Reply(status=429, headers={"Retry-After": "Wed, 99 Foo 2025 00:00:00 GMT"}))
-        result = run_cli("collect", "--api-base-url", server.url, "--max-retries", "1",
-                         "--output-dir", str(tmp_path))
+        result = run_cli("collect", "miso_realtime_total_load", "miso_binding_constraints_reserve",
+                         "miso_csat_supply_demand", "--api-base-url", server.url,
+                         "--max-retries", "1", "--output-dir", str(tmp_path))
         retried = len(server.requests_for("/RealTimeTotalLoad"))
     assert result.code == 1, result.stderr
     assert "Traceback" not in result.stderr

@@ -54,7 +54,7 @@ def test_collect_names_declared_datasets_by_command(tmp_path):
 
 
 def test_datasets_lists_every_declared_dataset_and_the_readme_names_them():
-    """gridcollect datasets lists the eleven datasets; README's list names each command."""
+    """gridcollect datasets lists the 22 datasets; README's list names each command."""
     from gridcollect.datasets import all_datasets
 
     from .cli import REPO
@@ -62,7 +62,7 @@ def test_datasets_lists_every_declared_dataset_and_the_readme_names_them():
     result = run_cli("datasets")
     assert result.code == 0, result.stderr
     rows = result.stdout.strip().splitlines()[1:]
-    assert len(rows) == len(all_datasets()) == 11
+    assert len(rows) == len(all_datasets()) == 22
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for dataset in all_datasets():
         assert any(row.split()[0] == dataset.name for row in rows)
