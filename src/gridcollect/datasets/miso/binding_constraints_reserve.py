@@ -10,6 +10,7 @@ its five-minute interval.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -109,7 +110,10 @@ def _label(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-LABEL = Kind("label", _label, "must be text", "text")
+# "None" is text here, as the hand-written table read it: only the placeholder's
+# "None - None" means nothing binds.
+NAME = replace(TEXT, absent=("",))
+LABEL = Kind("label", _label, "must be text", "text", absent=("",))
 PERIOD_END = Interval(
     "Period", "end", timedelta(minutes=5),
     "Period ends its interval, as for the real-time constraints (gridstatus PR 803).",
@@ -118,7 +122,7 @@ BP = "curve_type"
 ROWS = Rows(
     "Constraint",
     (
-        Field("Name", TEXT, "name", "", "The constraint's name."),
+        Field("Name", NAME, "name", "", "The constraint's name."),
         Field("Period", TIME),
         Field("Price", NUMBER, "shadow_price", "$/MW",
               "Price: the constraint's shadow price (unit as the endpoint's spec states)."),

@@ -73,7 +73,7 @@ class Schema:
         self._check_value(check, spec, value, spec.name)
 
     def _check_value(self, check: Checker, spec: Field, value: Any, path: str) -> Any:
-        if is_absent(value):
+        if is_absent(value, spec.kind.absent):
             if spec.required:
                 check.fail(path, f"must have a value, got {describe(value)}")
             return None
