@@ -118,7 +118,7 @@ PERIOD_END = Interval(
     "Period", "end", timedelta(minutes=5),
     "Period ends its interval, as for the real-time constraints (gridstatus PR 803).",
 )
-BP = "curve_type"
+CURVE_UNIT = "curve_type"  # a breakpoint is in the unit CURVETYPE names
 ROWS = Rows(
     "Constraint",
     (
@@ -130,11 +130,12 @@ ROWS = Rows(
               required=False),
         Field("CURVETYPE", LABEL, "curve_type", "",
               "CURVETYPE of the curve (MW, PERCENT); null if none.", required=False),
-        Field("BP1", NUMBER, "bp1", BP, "BP1: first breakpoint of the curve; null if none.",
+        Field("BP1", NUMBER, "bp1", CURVE_UNIT, "BP1: first breakpoint of the curve; null if none.",
               required=False),
         Field("PC1", NUMBER, "pc1", "$", "PC1: the curve's price at BP1; null if none.",
               required=False),
-        Field("BP2", NUMBER, "bp2", BP, "BP2: second breakpoint; null if none.", required=False),
+        Field("BP2", NUMBER, "bp2", CURVE_UNIT, "BP2: second breakpoint; null if none.",
+              required=False),
         Field("PC2", NUMBER, "pc2", "$", "PC2: the curve's price at BP2; null if none.",
               required=False),
         Field("ReserveType", LABEL, "reserve_type", "", "ReserveType (documented shape only).",
