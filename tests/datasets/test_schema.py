@@ -294,3 +294,69 @@ def test_schema_of_names_the_declaration_behind_a_dataset() -> None:
     schema = schema_of(TOY)
     assert schema is not None and schema.tidy.plot_series == "node"
     assert schema_of(get("miso_realtime_total_load")) is None
+
+
+def _other_shape(payload: Any) -> Any:
+    from gridcollect.model import Verdict
+
+    return Verdict("documented") if payload == {"doc": 1} else TOY.validator(payload)
+
+
+def test_declare_takes_a_datasets_own_layout_and_other_shapes() -> None:
+    """Key, envelope, window, parameters, no-data handling and a validator of more shapes
+    are declared options; the table still comes from the wire declaration."""
+    from gridcollect.model import Parameter, Slot, Window
+
+    def held(slot: Slot) -> dict[str, str]:
+        return {"status": "none"}
+
+    from gridcollect.datasets.schema import schema_of
+
+    declared = schema_of(TOY)
+    assert declared is not None
+    own = declare(
+        dgroup="miso_toy_own", command="toy-own", endpoint="Toy/Own", cadence=FIVE,
+        description="A toy with its own layout.", as_of="Data.RefId",
+        wire=declared.wire, tidy=declared.tidy,
+        key="miso_toy_own/{t:%Y-%m-%d}/own_{t:%H%M}.json.gz",
+        envelope=lambda snap: snap.payload, unwrap=lambda stored: stored,
+        window=Window("--from", "--to", "UTC"),
+        parameters=(Parameter("zone", "zone", ("A", "B"), "a zone"),),
+        no_data_statuses=frozenset({404}), placeholder=held, status_reasons={400: "bad zone"},
+        validator=_other_shape,
+    )
+    keys.check_template(own.key_template)
+    assert keys.render(own.key_template, utc(21, 45), {}) == (
+        "miso_toy_own/2026-10-02/own_2145.json.gz")
+    assert own.envelope(snapshot(toy(), utc(21, 45))) == toy()
+    assert own.window is not None and own.window.start_flag == "--from"
+    assert [p.name for p in own.parameters] == ["zone"]
+    assert (own.no_data_statuses, own.placeholder, own.status_reasons) == (
+        frozenset({404}), held, {400: "bad zone"})
+    assert own.validator({"doc": 1}).shape == "documented"
+    assert own.validator(toy()).shape == "wire"
+    assert own.table is not None and own.table.columns == declared.columns
+    assert schema_of(own) is not None
+
+
+def test_declare_without_a_wire_shape_needs_a_validator_and_a_table() -> None:
+    """A dataset no declaration describes must bring its own validator and table."""
+    with pytest.raises(ValueError, match="validator and a table"):
+        declare(dgroup="miso_bare", command="bare", endpoint="Bare", cadence=FIVE,
+                description="Bare.", as_of="RefId", validator=_other_shape)
+
+
+def test_rows_labelled_by_full_times_need_no_as_of_instant() -> None:
+    """A block labelled by full times gives its rows even when the as-of time is unreadable."""
+    table = declare(
+        dgroup="miso_toy_times", command="toy-times", endpoint="Toy/Times", cadence=FIVE,
+        description="Full times only.", as_of="RefId",
+        wire=Wire((Field("RefId", TIME),), (Rows("Rows", (Field("When", TIME),
+                                                          Field("MW", NUMBER, "mw", "MW")),
+                                                 Interval("When", "start", FIVE, "start")),)),
+        tidy=Tidy(("interval_start",), "mw", ("mw",)),
+    ).table
+    assert table is not None
+    payload = {"RefId": "soon", "Rows": [{"When": "2026-10-02T16:45:00", "MW": "5"}]}
+    [row] = table.rows(payload, TableContext("k", None))
+    assert (row["interval_start"], row["mw"]) == (utc(21, 45), 5.0)

@@ -254,3 +254,15 @@ def test_populated_answer_rules_name_their_reason(key: str, value: str, reason: 
     """Variants of the populated answer are rejected, naming the rule."""
     verdict = DATASET.validator(changed(POPULATED, ("Constraint", 1, key), value))
     assert not verdict.ok and reason in verdict.reason, verdict.reason
+
+
+def test_table_keeps_the_text_none_except_on_the_placeholder_row() -> None:
+    """Only the None - None row means nothing binds: a row named "None" and a CURVETYPE of
+    "None" are exported as the text they are."""
+    payload = changed(changed(WIRE, ("Constraint", 0, "Name"), "None"),
+                      ("Constraint", 0, "CURVETYPE"), "None")
+    assert DATASET.validator(payload).ok
+    assert DATASET.table is not None
+    ctx = TableContext(key="k", stored=None)
+    [row] = DATASET.table.rows(payload, ctx)
+    assert (row["name"], row["curve_type"], row["bp2"]) == ("None", "None", None)

@@ -49,6 +49,10 @@ CASES = {
         "MarketPricing/GetRealTimeFiveMinExPost/Current",
         "miso_lmp_five_min_expost/year=2026/month=10/day=02/"
         "lmp_five_min_expost_20261002_2150.json.gz"),
+    # Validated by hand (two shapes), tabulated by its declaration; its own key layout.
+    "miso_binding_constraints_reserve": (
+        "BindingConstraints/Reserve",
+        "miso_binding_constraints_reserve/2026-10-02/binding_constraints_reserve_20261002_2130.json.gz"),
     "miso_public_asm_mcp": (
         "MarketPricing/GetAncillaryServicesMcp",
         "miso_public_asm_mcp/year=2026/month=10/day=02/public_asm_mcp_20261002_2145.json.gz"),
@@ -84,7 +88,8 @@ CASES = {
 }
 # Recordings whose every row is MISO's "nothing to report" placeholder: valid, stored,
 # and no table rows.
-NOTHING_TO_REPORT = {"miso_binding_constraints_subregional", "miso_rsg_commitments"}
+NOTHING_TO_REPORT = {"miso_binding_constraints_subregional", "miso_rsg_commitments",
+                     "miso_binding_constraints_reserve"}
 # Every recorded interval: rolling windows reach back two days, the outage feed +/- five.
 SPAN = ("2026-09-25", "2026-10-09")
 

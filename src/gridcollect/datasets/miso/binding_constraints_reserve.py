@@ -10,23 +10,13 @@ its five-minute interval.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from ...model import Column, Dataset, Row, Snapshot, Table, TableContext, Verdict
-from ...validation import (
-    Checker,
-    InvalidValue,
-    at,
-    describe,
-    is_interval_ref,
-    never_raises,
-    parse_est,
-    parse_number,
-    unrecognised,
-)
-from .tables import INTERVAL_COLUMNS, field, interval, optional_number
+from ...model import Snapshot, Verdict
+from ...validation import Checker, at, describe, is_interval_ref, unrecognised
+from ..schema import FLAG, NUMBER, TEXT, TIME, Field, Interval, Kind, Rows, Tidy, Wire, declare
 
 RESERVE_TYPES = ("SPIN", "NSPIN", "REG_UP", "REG_DOWN", "SUPPL")
 DIRECTIONS = ("UP", "DOWN", "BOTH")
@@ -37,7 +27,6 @@ WIRE_REQUIRED = ("Name", "Period", "Price")
 NOTHING_BINDING = "None - None"
 
 
-@never_raises
 def validate(payload: Any) -> Verdict:
     """Check a reserve payload; the shape is ``wire`` when RefId is in MISO's interval form."""
     if not isinstance(payload, dict) or not {"RefId", "Constraint"} & payload.keys():
@@ -115,104 +104,70 @@ def envelope(snapshot: Snapshot) -> Any:
     return snapshot.payload
 
 
-PERIOD = timedelta(minutes=5)
-COLUMNS = (
-    *INTERVAL_COLUMNS,
-    Column("name", "text", "", "The constraint's name."),
-    Column("shadow_price", "number", "$/MW",
-           "Price: the constraint's shadow price (unit as the endpoint's spec states)."),
-    Column("override", "flag", "", "OVERRIDE; null when MISO sends none."),
-    Column("curve_type", "text", "", "CURVETYPE of the curve (MW, PERCENT); null if none."),
-    Column("bp1", "number", "curve_type", "BP1: first breakpoint of the curve; null if none."),
-    Column("pc1", "number", "$", "PC1: the curve's price at BP1; null if none."),
-    Column("bp2", "number", "curve_type", "BP2: second breakpoint; null if none."),
-    Column("pc2", "number", "$", "PC2: the curve's price at BP2; null if none."),
-    Column("reserve_type", "text", "", "ReserveType (documented shape only)."),
-    Column("direction", "text", "", "Direction (documented shape only)."),
-    Column("quantity_mw", "number", "MW", "Quantity (documented shape only)."),
-    Column("description", "text", "",
-           "Description: what binds, e.g. STR+Lost_Gen Zone_1 (wire shape); null if none."),
+def _label(value: Any) -> str | None:
+    # The documented labels are only warned about, and CURVETYPE and Description are not
+    # checked at all: a value that is not text is no label, not a lost row.
+    return value if isinstance(value, str) else None
+
+
+# "None" is text here, as the hand-written table read it: only the placeholder's
+# "None - None" means nothing binds.
+NAME = replace(TEXT, absent=("",))
+LABEL = Kind("label", _label, "must be text", "text", absent=("",))
+PERIOD_END = Interval(
+    "Period", "end", timedelta(minutes=5),
+    "Period ends its interval, as for the real-time constraints (gridstatus PR 803).",
+)
+CURVE_UNIT = "curve_type"  # a breakpoint is in the unit CURVETYPE names
+ROWS = Rows(
+    "Constraint",
+    (
+        Field("Name", NAME, "name", "", "The constraint's name."),
+        Field("Period", TIME),
+        Field("Price", NUMBER, "shadow_price", "$/MW",
+              "Price: the constraint's shadow price (unit as the endpoint's spec states)."),
+        Field("OVERRIDE", FLAG, "override", "", "OVERRIDE; null when MISO sends none.",
+              required=False),
+        Field("CURVETYPE", LABEL, "curve_type", "",
+              "CURVETYPE of the curve (MW, PERCENT); null if none.", required=False),
+        Field("BP1", NUMBER, "bp1", CURVE_UNIT, "BP1: first breakpoint of the curve; null if none.",
+              required=False),
+        Field("PC1", NUMBER, "pc1", "$", "PC1: the curve's price at BP1; null if none.",
+              required=False),
+        Field("BP2", NUMBER, "bp2", CURVE_UNIT, "BP2: second breakpoint; null if none.",
+              required=False),
+        Field("PC2", NUMBER, "pc2", "$", "PC2: the curve's price at BP2; null if none.",
+              required=False),
+        Field("ReserveType", LABEL, "reserve_type", "", "ReserveType (documented shape only).",
+              required=False),
+        Field("Direction", LABEL, "direction", "", "Direction (documented shape only).",
+              required=False),
+        Field("Quantity", NUMBER, "quantity_mw", "MW", "Quantity (documented shape only).",
+              required=False),
+        Field("Description", LABEL, "description", "",
+              "Description: what binds, e.g. STR+Lost_Gen Zone_1 (wire shape); null if none.",
+              required=False),
+    ),
+    PERIOD_END,
+    placeholder={"Name": (NOTHING_BINDING,)},
 )
 
-
-def as_of(payload: Any) -> datetime:
-    """The snapshot's as-of instant: its RefId, in UTC."""
-    return parse_est(payload.get("RefId") if isinstance(payload, dict) else None)
-
-
-def table_ref(payload: Any, ctx: TableContext) -> datetime:
-    """The snapshot's as-of instant (the same reader that stamps its key)."""
-    return as_of(payload)
-
-
-def table_rows(payload: Any, ctx: TableContext) -> Iterator[Row]:
-    """One row per binding constraint; the ``None - None`` placeholder yields none."""
-    constraints = payload.get("Constraint") if isinstance(payload, dict) else None
-    for index, row in enumerate(constraints or ()):
-        where = at("Constraint", index)
-        if not isinstance(row, dict) or row.get("Name") == NOTHING_BINDING:
-            continue
-        try:
-            name = field(row, "Name")
-            if not isinstance(name, str):
-                raise InvalidValue(f"Name {describe(name)} is not text")
-            # Period ends its interval, as for the real-time constraints (gridstatus PR 803).
-            end = parse_est(field(row, "Period"))
-            price = parse_number(field(row, "Price"))
-        except InvalidValue as exc:
-            ctx.skip(f"{where}: {exc}")
-            continue
-        yield {
-            **interval(end - PERIOD, end),
-            "name": name,
-            "shadow_price": price,
-            "override": _override(row.get("OVERRIDE")),
-            "curve_type": _text(row.get("CURVETYPE")),
-            **{point.lower(): optional_number(row.get(point), at(where, point), ctx)
-               for point in BREAKPOINTS},
-            "reserve_type": _text(row.get("ReserveType")),
-            "direction": _text(row.get("Direction")),
-            "quantity_mw": optional_number(row.get("Quantity"), at(where, "Quantity"), ctx),
-            "description": _text(row.get("Description")),
-        }
-
-
-def _override(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if value in (0, 1, "0", "1"):
-        return value in (1, "1")
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-TABLE = Table(
-    columns=COLUMNS,
-    identity=("name", "interval_start"),
-    rows=table_rows,
-    ref=table_ref,
-    plot_series="name",
-    plot_values=("shadow_price",),
-)
-
-
-DATASET = Dataset(
-    name="miso_binding_constraints_reserve",
-    operator="miso",
+# The table reads rows of either shape through one declaration (the documented-only
+# fields are optional there); validation, which tells the shapes apart row by row, is
+# the hand-written `validate` above.
+DATASET = declare(
+    dgroup="miso_binding_constraints_reserve",
     command="binding-constraints-reserve",
     endpoint="BindingConstraints/Reserve",
     cadence=timedelta(minutes=5),
-    key_template=(
-        "miso_binding_constraints_reserve/{t:%Y-%m-%d}/"
-        "binding_constraints_reserve_{t:%Y%m%d_%H%M}.json.gz"
-    ),
-    envelope=envelope,
-    validator=validate,
-    retention=timedelta(days=7),
     description="MISO reserve binding constraints: shadow prices of binding reserve constraints.",
-    as_of=as_of,
-    table=TABLE,
+    as_of="RefId",
+    key=("miso_binding_constraints_reserve/{t:%Y-%m-%d}/"
+         "binding_constraints_reserve_{t:%Y%m%d_%H%M}.json.gz"),
+    envelope=envelope,
+    unwrap=lambda stored: stored,  # the envelope is the response itself
+    wire=Wire(fields=(Field("RefId", TIME),), rows=(ROWS,)),
+    tidy=Tidy(identity=("name", "interval_start"), plot_series="name",
+              plot_values=("shadow_price",)),
+    validator=validate,
 )

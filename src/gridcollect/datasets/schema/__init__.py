@@ -21,10 +21,22 @@ A declaration is plain frozen dataclasses (``docs/datasets.md`` says why):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from ...model import AsOfReader, Dataset, Snapshot
+from ...model import (
+    AsOfReader,
+    Dataset,
+    EnvelopeBuilder,
+    Parameter,
+    PlaceholderBuilder,
+    Snapshot,
+    Table,
+    Unwrapper,
+    Validator,
+    Window,
+)
 from ...validation import describe, never_raises
 from ..miso.tables import snapshot_times
 from .declaration import Across, Field, Interval, Meaning, Melt, Rows, Rule, Tidy, Wire
@@ -89,33 +101,61 @@ def declare(
     endpoint: str,
     cadence: timedelta,
     description: str,
-    wire: Wire,
-    tidy: Tidy,
     as_of: str | AsOfReader,
+    wire: Wire | None = None,
+    tidy: Tidy | None = None,
     retention: timedelta = timedelta(days=7),
     stamp: str = STAMP_MINUTE,
+    key: str | None = None,
+    envelope: EnvelopeBuilder = envelope,
+    unwrap: Unwrapper = unwrap,
+    window: Window | None = None,
+    parameters: tuple[Parameter, ...] = (),
+    no_data_statuses: frozenset[int] = frozenset(),
+    placeholder: PlaceholderBuilder | None = None,
+    status_reasons: Mapping[int, str] | None = None,
+    validator: Validator | None = None,
+    table: Table | None = None,
 ) -> Dataset:
-    """A MISO dataset from its declaration: one snapshot now per run (no window),
-    stored in the ``{"data", "collection_metadata"}`` envelope under :func:`key_template`
-    (with ``stamp``). ``as_of`` is the dotted path of the payload's as-of time, or a
-    reader."""
+    """A MISO dataset from its declaration: by default one snapshot now per run (no
+    window), stored in the ``{"data", "collection_metadata"}`` envelope under
+    :func:`key_template` (with ``stamp``). ``as_of`` is the dotted path of the payload's
+    as-of time, or a reader.
+
+    The validator and the table derive from ``wire`` and ``tidy``. A dataset that also
+    accepts a shape the wire declaration does not describe (the specification's
+    documented shape) passes its own ``validator``; one whose rows no declaration can
+    place passes its own ``table``. ``key``, ``envelope``/``unwrap``, ``window``,
+    ``parameters``, ``no_data_statuses``/``placeholder`` and ``status_reasons`` are the
+    :class:`~gridcollect.model.Dataset`'s, for layouts other than the default.
+    """
     reader = as_of_at(as_of) if isinstance(as_of, str) else as_of
-    schema = Schema(wire, tidy, reader)
-    schema.columns  # noqa: B018 - a bad declaration fails on import, not on first export
+    if wire is not None and tidy is not None:
+        schema = Schema(wire, tidy, reader)
+        schema.columns  # noqa: B018 - a bad declaration fails on import, not on first export
+        validator = validator or schema.validate
+        table = table or schema.table()
+    if validator is None or table is None:
+        raise ValueError(f"{dgroup}: declare wire and tidy, or give a validator and a table")
     return Dataset(
         name=dgroup,
         operator=dgroup.partition("_")[0],
         command=command,
         endpoint=endpoint,
         cadence=cadence,
-        key_template=key_template(dgroup, stamp),
+        key_template=key_template(dgroup, stamp) if key is None else key,
         envelope=envelope,
-        validator=never_raises(schema.validate),
+        validator=never_raises(validator),
         retention=retention,
         description=description,
+        window=window,
+        parameters=parameters,
         as_of=reader,
+        no_data_statuses=no_data_statuses,
+        placeholder=placeholder,
+        status_reasons=dict(status_reasons or {}),
         unwrap=unwrap,
-        table=schema.table(),
+        table=table,
     )
 
 

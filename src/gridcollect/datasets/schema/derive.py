@@ -3,7 +3,8 @@ path and the rule of every problem), the tidy rows and columns, and the as-of re
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from ...model import AsOfReader, Column, Row, Table, TableContext, Verdict
 from ...validation import Checker, InvalidValue, at, describe, parse_est, unrecognised
 from ..miso.tables import INTERVAL_COLUMNS, interval
 from .declaration import Field, Rows, Tidy, Wire
-from .kinds import is_absent, read
+from .kinds import TIME, is_absent, read
 from .payload import (
     Block,
     found_part,
@@ -72,7 +73,7 @@ class Schema:
         self._check_value(check, spec, value, spec.name)
 
     def _check_value(self, check: Checker, spec: Field, value: Any, path: str) -> Any:
-        if is_absent(value):
+        if is_absent(value, spec.kind.absent):
             if spec.required:
                 check.fail(path, f"must have a value, got {describe(value)}")
             return None
@@ -181,13 +182,15 @@ class Schema:
     def rows(self, payload: Any, ctx: TableContext) -> Iterator[Row]:
         """One tidy row per wire row of every block; placeholders and unreadable rows
         give none (the latter are noted in ``ctx``)."""
-        as_of = self.as_of(payload)
+        # Read only when a clock or hour label needs its day: rows labelled by full times
+        # need no as-of instant (a snapshot with no rows in range then needs none at all).
+        as_of = functools.cache(lambda: self.as_of(payload))
         blank = dict.fromkeys(c.name for c in self.columns)
         for spec in self.wire.rows:
             yield from self._block_rows(payload, spec, as_of, blank, ctx)
 
-    def _block_rows(self, payload: Any, spec: Rows, as_of: datetime, blank: dict[str, Any],
-                    ctx: TableContext) -> Iterator[Row]:
+    def _block_rows(self, payload: Any, spec: Rows, as_of: Callable[[], datetime],
+                    blank: dict[str, Any], ctx: TableContext) -> Iterator[Row]:
         try:
             found = lookup(payload, spec.path)
             holder = found if spec.single else lookup(payload, parent(spec.path))
@@ -233,8 +236,9 @@ class Schema:
             for name, label in spec.melt.fields.items():
                 yield {**tidy, spec.melt.series.name: label, spec.melt.value.name: values[name]}
 
-    def _tidy(self, spec: Rows, row: dict[str, Any], context: dict[str, Any], as_of: datetime,
-              blank: dict[str, Any], intervals: dict[Any, dict[str, datetime]],
+    def _tidy(self, spec: Rows, row: dict[str, Any], context: dict[str, Any],
+              as_of: Callable[[], datetime], blank: dict[str, Any],
+              intervals: dict[Any, dict[str, datetime]],
               ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The row's tidy values, and its parsed wire values by field name."""
         values = dict(context)
@@ -253,7 +257,7 @@ class Schema:
             kind = next(f.kind for f in (*spec.context, *spec.fields)
                         if f.name == spec.interval.label)
             bounds = intervals[label] = interval(
-                *spec.interval.bounds(label_time(kind, label, as_of)))
+                *spec.interval.bounds(label if kind is TIME else label_time(kind, label, as_of())))
         tidy = {**blank, **bounds, **spec.tags}
         for item in (*spec.context, *spec.fields):
             if item.column is not None:

@@ -41,12 +41,15 @@ def _hour(value: Any) -> int:
 @dataclass(frozen=True, slots=True)
 class Kind:
     """How a wire value is read: ``parse`` raises ``InvalidValue``; ``rule`` names the
-    failure; ``column`` is the column kind it exports as (``None``: labels only)."""
+    failure; ``column`` is the column kind it exports as (``None``: labels only);
+    ``absent``: the strings that mean no value (besides ``null``), e.g. only ``""`` for a
+    name that may really be ``"None"``."""
 
     name: str
     parse: Callable[[Any], Any]
     rule: str
     column: str | None
+    absent: tuple[str, ...] = ABSENT
 
 
 NUMBER = Kind("number", parse_number, "must be numeric", "number")
@@ -81,11 +84,13 @@ def _amount(value: Any) -> float:
 AMOUNT = Kind("amount", _amount, "must be numeric", "number")
 """A :data:`NUMBER` that may carry a leading ``$`` (``"$36.32"``, MISO's ``Snapshot``)."""
 
-def is_absent(value: Any) -> bool:
-    """``null``, ``""``, ``"None"`` (and blank strings): no value."""
-    return value is None or (isinstance(value, str) and value.strip() in ABSENT)
+
+def is_absent(value: Any, absent: tuple[str, ...] = ABSENT) -> bool:
+    """``null``, ``""``, ``"None"`` (and blank strings): no value; ``absent`` replaces
+    the strings."""
+    return value is None or (isinstance(value, str) and value.strip() in absent)
 
 
 def read(kind: Kind, value: Any) -> Any:
     """``value`` read as ``kind`` (``None`` when absent); ``InvalidValue`` when unreadable."""
-    return None if is_absent(value) else kind.parse(value)
+    return None if is_absent(value, kind.absent) else kind.parse(value)
