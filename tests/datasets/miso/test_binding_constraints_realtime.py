@@ -12,12 +12,6 @@ NAME = "miso_binding_constraints_realtime"
 RECORDED = wire("BindingConstraints/RealTime")
 
 
-def test_recorded_answer_is_valid() -> None:
-    """The ten-constraint recording passes without a warning."""
-    verdict = verdict_of(NAME, RECORDED)
-    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
-
-
 @pytest.mark.parametrize(("path", "value", "reason"), [
     (("RefId",), "now", "RefId: must be a time"),
     (("Constraint",), DELETE, "missing required field 'Constraint'"),

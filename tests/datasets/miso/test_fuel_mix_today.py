@@ -13,12 +13,6 @@ NAME = "miso_fuel_mix_today"
 RECORDED = wire("FuelMix/Today")
 
 
-def test_recorded_answer_is_valid() -> None:
-    """The 1,616-row recording passes without a warning."""
-    verdict = verdict_of(NAME, RECORDED)
-    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
-
-
 @pytest.mark.parametrize(("path", "value", "reason"), [
     (("RefId",), DELETE, "missing required field 'RefId'"),
     (("TotalMW",), "x", "TotalMW: must be numeric"),

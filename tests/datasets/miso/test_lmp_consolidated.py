@@ -15,12 +15,6 @@ BLOCKS = {"FiveMinLMP": "rt_5min", "HourlyIntegratedLMP": "rt_hourly_integrated"
           "DayAheadExAnteLMP": "da_exante", "DayAheadExPostLMP": "da_expost"}
 
 
-def test_recorded_answer_is_valid() -> None:
-    """1,268 node prices, no warning (the hourly energy components differ by a cent)."""
-    verdict = verdict_of(NAME, RECORDED)
-    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
-
-
 @pytest.mark.parametrize(("path", "value", "reason"), [
     (("LMPData", "RefId"), "16:50", "LMPData.RefId: must be a time"),
     (("LMPData", "DayAheadExPostLMP"), DELETE,

@@ -11,12 +11,6 @@ NAME = "miso_nsi"
 RECORDED = wire("Interchange/GetNsi")
 
 
-def test_recorded_answer_is_valid() -> None:
-    """The recording passes without a warning."""
-    verdict = verdict_of(NAME, RECORDED)
-    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
-
-
 @pytest.mark.parametrize(("path", "value", "reason"), [
     (("RefId",), DELETE, "missing required field 'RefId'"),
     (("RefId",), "16:48", "RefId: must be a time"),

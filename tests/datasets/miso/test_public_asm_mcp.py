@@ -17,12 +17,6 @@ RT = ("MCPData", "RealTimeMCP")
 DA = ("MCPData", "DayAheadMCP")
 
 
-def test_recorded_answer_is_valid() -> None:
-    """The recording passes without a warning."""
-    verdict = verdict_of(NAME, RECORDED)
-    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
-
-
 @pytest.mark.parametrize(("path", "value", "reason"), [
     (("MCPData", "MktDay"), DELETE, "MCPData: missing required field 'MCPData.MktDay'"),
     ((*DA, "HourEnding"), "17:30", "MCPData.DayAheadMCP.HourEnding: must be an hour ending"),

@@ -12,12 +12,6 @@ RECORDED = wire("MarketPricing/GetExAnteLmp")
 HUB = ("LMPData", "ExAnteLMP", "Hub")
 
 
-def test_recorded_answer_is_valid() -> None:
-    """Nine hubs, no warning: their energy components agree."""
-    verdict = verdict_of(NAME, RECORDED)
-    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
-
-
 @pytest.mark.parametrize(("path", "value", "reason"), [
     (("LMPData", "RefId"), DELETE, "LMPData: missing required field 'LMPData.RefId'"),
     (("LMPData", "ExAnteLMP"), DELETE, "LMPData: missing required field 'ExAnteLMP'"),

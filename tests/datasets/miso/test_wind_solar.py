@@ -16,12 +16,6 @@ NAME = "miso_wind_solar"
 RECORDED = wire("WindSolar/GetCombined")
 
 
-def test_recorded_answer_is_valid() -> None:
-    """The recording, with 32 hours of null actuals, passes without a warning."""
-    verdict = verdict_of(NAME, RECORDED)
-    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
-
-
 @pytest.mark.parametrize(("path", "value", "reason"), [
     (("RefId",), DELETE, "missing required field 'RefId'"),
     (("RefId",), 16, "RefId: must be a time"),

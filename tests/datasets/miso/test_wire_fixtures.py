@@ -129,6 +129,14 @@ def _recorded_cells(name: str, payload: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
+def test_recorded_answer_is_valid_without_a_warning(name: str) -> None:
+    """Each recording of MISO's real answer passes its dataset's wire shape, warning-free."""
+    fixture, _key = CASES[name]
+    verdict = datasets.get(name).validator(json.loads((WIRE / f"{fixture}.json").read_bytes()))
+    assert (verdict.shape, verdict.problems, verdict.warnings) == ("wire", (), ())
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_recorded_answer_collects_exports_and_plots(name: str, tmp_path: Path) -> None:
     """gridcollect miso COMMAND stores the recording under its key; export equals the JSON."""
     dataset = datasets.get(name)
