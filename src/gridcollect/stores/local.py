@@ -31,7 +31,9 @@ class LocalStore:
         self._ready: set[Path] = set()
         self._ready_lock = threading.Lock()
 
-    def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool) -> StoredObject:
+    def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool,
+            content_type: str = "application/json", content_encoding: str | None = "gzip",
+            ) -> StoredObject:
         path = self._path(key)
         try:
             self._prepare(path.parent)
@@ -51,6 +53,13 @@ class LocalStore:
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
         etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
         return StoredObject(key=key, location=self.location(key), size=len(body), etag=etag)
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; a key already gone is not an error."""
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot delete {key}: {exc.strerror or exc}") from None
 
     def get(self, key: str) -> bytes | None:
         try:
