@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from ..model import Dataset
 from ..settings import BackendSettings
-from .sync import SyncReport, TableSync, recent_keys
+from .sync import TableSync, recent_keys
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,25 @@ def _syncs(datasets: Sequence[Dataset], settings: BackendSettings) -> list[Table
     return [TableSync(d, store, prefix) for d in unique.values()]  # type: ignore[arg-type]
 
 
-def sync_after_run(datasets: Sequence[Dataset], settings: BackendSettings) -> list[SyncReport]:
-    """Sync ``datasets`` from the day folders around now (what a run just stored)."""
-    reports = []
-    for sync in _syncs(datasets, settings):
-        now = datetime.now(UTC)
-        reports.append(sync.run(recent_keys(sync.dataset, sync.store, sync.prefix, now)))
-    return reports
+def sync_after_run(datasets: Sequence[Dataset], settings: BackendSettings
+                   ) -> list[dict[str, Any]]:
+    """Sync ``datasets`` from the day folders around now (what a run just stored). A
+    failure is reported, never raised: the snapshots are stored whatever the tables do."""
+    found: list[dict[str, Any]] = []
+    try:
+        syncs = _syncs(datasets, settings)
+    except Exception as exc:  # noqa: BLE001 - reported in the summary instead
+        log.warning("tables sync failed: %s", exc)
+        return [{"error": str(exc)}]
+    for sync in syncs:
+        try:
+            now = datetime.now(UTC)
+            report = sync.run(recent_keys(sync.dataset, sync.store, sync.prefix, now))
+            found.append(report.as_dict())
+        except Exception as exc:  # noqa: BLE001
+            log.warning("tables sync of %s failed: %s", sync.dataset.name, exc)
+            found.append({"dataset": sync.dataset.name, "error": str(exc)})
+    return found
 
 
 class PeriodicSync:

@@ -59,6 +59,7 @@ class State:
             self.files[entry["path"]] = FileEntry(entry["path"], entry["rows"],
                                                   list(entry["snapshots"]))
         self.read.update(commit.get("read", ()))
+        self.read.update(commit.get("unreadable", ()))  # read too: never tried again
         self.unreadable.update(commit.get("unreadable", ()))
         self.skipped.update(commit.get("skipped", {}))
         self.seq = commit["seq"]
