@@ -136,9 +136,15 @@ def _emit(relation: Any, fmt: str, output: Path | None, max_rows: int) -> None:
     if fmt == "csv":
         import pyarrow.csv as csv
 
+        import csv as text_csv
+        import io
+
+        header = io.StringIO()
+        text_csv.writer(header, lineterminator="\n").writerow(arrow.column_names)
         sink = pa.BufferOutputStream()
-        csv.write_csv(arrow, sink)
-        _write_bytes(sink.getvalue().to_pybytes(), output)
+        csv.write_csv(arrow, sink, csv.WriteOptions(include_header=False,
+                                                    quoting_style="needed"))
+        _write_bytes(header.getvalue().encode() + sink.getvalue().to_pybytes(), output)
         return
     lines = [json.dumps(row, default=_json_value) for row in arrow.to_pylist()]
     _write_text("\n".join(lines) + ("\n" if lines else ""), output)

@@ -47,7 +47,8 @@ def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, 
         .replace("$first", f"DATE '{market_day(wanted.start)}'")
         .replace("$last", f"DATE '{market_day(wanted.stop)}'"))
     stats.snapshots = len(readable)
-    stats.rows_read = connection.execute("SELECT count(*) FROM __export_revisions").fetchone()[0]
+    counted = connection.execute("SELECT count(*) FROM __export_revisions").fetchall()
+    stats.rows_read = counted[0][0]
     columns = ", ".join(_quote(field.name) for field in schema)
     identity = ", ".join(_quote(column) for column in table.identity)
     if all_revisions:
