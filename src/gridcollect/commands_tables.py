@@ -134,10 +134,10 @@ def _emit(relation: Any, fmt: str, output: Path | None, max_rows: int) -> None:
         _ = pq  # written through the export's atomic writer
         return
     if fmt == "csv":
-        import pyarrow.csv as csv
-
         import csv as text_csv
         import io
+
+        import pyarrow.csv as csv
 
         header = io.StringIO()
         text_csv.writer(header, lineterminator="\n").writerow(arrow.column_names)

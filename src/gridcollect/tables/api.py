@@ -40,7 +40,7 @@ def read(
     from ..backends import open_store
     from ..settings import BackendSettings
     from .layout import market_day
-    from .query import _quote, connect
+    from .query import _quote, arrow_table, connect
 
     if revisions not in REVISIONS:
         raise ConfigurationError(f"revisions must be one of {REVISIONS}, not {revisions!r}")
@@ -65,8 +65,8 @@ def read(
     sql = (f"SELECT * EXCLUDE (date, snapshot_row) FROM {_quote(view)} "
            "WHERE interval_start >= ? AND interval_start < ? AND date BETWEEN ? AND ? "
            f"ORDER BY {order}")
-    result = connection.execute(sql, [first, stop, market_day(first), market_day(stop)])
-    return result.df()
+    result = connection.sql(sql, params=[first, stop, market_day(first), market_day(stop)])
+    return arrow_table(result).to_pandas()
 
 
 def _instant(value: str | datetime) -> datetime:

@@ -69,7 +69,7 @@ def _source(connection: Any, store: TableStore, root: str, dataset: Dataset,
     import pyarrow as pa
 
     assert dataset.table is not None
-    schema = table_schema(dataset.name, dataset.table)
+    schema = table_schema(dataset.name, dataset.table).append(pa.field("date", pa.date32()))
     paths = sorted(state.files)
     local = getattr(store, "root", None)
     if paths and local is not None:
@@ -89,7 +89,7 @@ def _source(connection: Any, store: TableStore, root: str, dataset: Dataset,
             partitioning=ds.partitioning(pa.schema([("date", pa.date32())]), flavor="hive"),
             partition_base_dir=f"{bucket}/{root}")
     else:
-        data = schema.append(pa.field("date", pa.date32())).empty_table()
+        data = schema.empty_table()
     connection.register(arrow_name, data)
     return f"SELECT * FROM {_quote(arrow_name)}"
 
