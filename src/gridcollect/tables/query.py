@@ -89,9 +89,20 @@ def _source(connection: Any, store: TableStore, root: str, dataset: Dataset,
             partitioning=ds.partitioning(pa.schema([("date", pa.date32())]), flavor="hive"),
             partition_base_dir=f"{bucket}/{root}")
     else:
-        data = schema.empty_table()
+        # Typed NULLs, not an empty Arrow table: registering one would import pandas.
+        columns = ", ".join(f"CAST(NULL AS {_sql_type(pa, f.type)}) AS {_quote(f.name)}"
+                            for f in schema)
+        return f"SELECT {columns} WHERE false"
     connection.register(arrow_name, data)
     return f"SELECT * FROM {_quote(arrow_name)}"
+
+
+def _sql_type(pa: Any, arrow_type: Any) -> str:
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ" if arrow_type.tz else "TIMESTAMP"
+    simple = {pa.float64(): "DOUBLE", pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN",
+              pa.int32(): "INTEGER", pa.date32(): "DATE"}
+    return simple[arrow_type]
 
 
 def arrow_table(result: Any) -> Any:
