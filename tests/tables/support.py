@@ -63,7 +63,7 @@ def revisions(root: Path, name: str, prefix: str = "sourcing") -> list[dict[str,
     table = table_root(prefix, name)
     state = Manifest(store, table).load()
     rows: list[dict[str, Any]] = []
-    for path in state.files:
+    for path in state.revision_files():
         rows += pq.read_table(root / table / path).to_pylist()
     return sorted(rows, key=lambda r: (r["snapshot_key"], r["snapshot_row"]))
 

@@ -11,7 +11,7 @@ import pytest
 from gridcollect import datasets
 from gridcollect.stores.local import LocalStore
 from gridcollect.tables import manifest as manifest_module
-from gridcollect.tables.layout import market_day, parse_file, table_root
+from gridcollect.tables.layout import is_latest, market_day, parse_file, table_root
 from gridcollect.tables.manifest import Manifest
 from gridcollect.tables.sync import TableSync
 
@@ -109,15 +109,44 @@ def test_a_finished_day_is_compacted_into_one_file(tmp_path):
     fill(tmp_path, name, START + timedelta(minutes=30), slots=1)
     TableSync(datasets.get(name), LocalStore(tmp_path), "sourcing").run(compact=False)
     before = revisions(tmp_path, name)
-    days = [parse_file(p)[0] for p in files_on_disk(tmp_path, name)]
+    days = [parse_file(p)[0] for p in files_on_disk(tmp_path, name) if not is_latest(p)]
     assert len(days) > len(set(days))  # some day has two files
     report, _ = sync(tmp_path, name)
     assert report.compacted >= 1
-    days = [parse_file(p)[0] for p in files_on_disk(tmp_path, name)]
+    days = [parse_file(p)[0] for p in files_on_disk(tmp_path, name) if not is_latest(p)]
     assert len(days) == len(set(days))  # one file a day, the old ones deleted
     assert revisions(tmp_path, name) == before
     state = Manifest(LocalStore(tmp_path), table_root("sourcing", name)).load()
     assert set().union(*(set(f.snapshots) for f in state.files.values())) == state.read
+    assert len(state.current_latest()) == len(set(days))  # each finished day: its latest
+
+
+def test_the_latest_view_ranks_every_revision_the_same_way(tmp_path):
+    """Latest files of finished days, plus ranking the days not settled, give exactly
+    the rows of ranking every revision; a late snapshot unsettles its day at once."""
+    from gridcollect.tables.query import arrow_table, connect, latest_sql
+
+    name = "miso_realtime_total_load"
+    fill(tmp_path, name, slots=3)
+    fill(tmp_path, name, slots=1)  # a _2 variant
+    sync(tmp_path, name)
+    dataset = datasets.get(name)
+
+    def both() -> tuple[list, list]:
+        connection = connect(LocalStore(tmp_path), "sourcing", [dataset])
+        order = " ORDER BY series, interval_start"
+        view = connection.sql(f"SELECT * FROM {name}{order}")
+        ranked = connection.sql(f"SELECT * FROM ({latest_sql(name, dataset.table)}){order}")
+        return arrow_table(view).to_pylist(), arrow_table(ranked).to_pylist()
+
+    view, ranked = both()
+    assert view == ranked and len(view) > 0
+    state = Manifest(LocalStore(tmp_path), table_root("sourcing", name)).load()
+    assert state.current_latest()
+    fill(tmp_path, name, START + timedelta(minutes=10), slots=1)  # a late snapshot
+    TableSync(dataset, LocalStore(tmp_path), "sourcing").run(compact=False)
+    view, ranked = both()
+    assert view == ranked
 
 
 def test_today_is_compacted_only_past_the_threshold(tmp_path):

@@ -18,8 +18,9 @@ from ..model import Dataset
 
 TABLES_FOLDER = "tables"
 MANIFEST_FOLDER = "_manifest"
+LATEST_FOLDER = "_latest"  # per finished day, its latest revisions: a cache the views use
 EST = timezone(timedelta(hours=-5), "EST")
-_PART = re.compile(r"^date=(\d{4}-\d{2}-\d{2})/part-(\d{12})-[0-9a-f]+\.parquet$")
+_PART = re.compile(r"^(?:_latest/)?date=(\d{4}-\d{2}-\d{2})/part-(\d{12})-[0-9a-f]+\.parquet$")
 # A test-only switch: SIGKILL this process at a named point (see tests/tables/test_crashes.py).
 FAULT_VARIABLE = "GRIDCOLLECT_TABLES_FAULT"
 
@@ -58,8 +59,18 @@ def file_name(day: date, seq: int, token: str) -> str:
     return f"{partition(day)}/part-{seq:012d}-{token}.parquet"
 
 
+def latest_name(day: date, seq: int, token: str) -> str:
+    """A latest-revisions file's path inside the table."""
+    return f"{LATEST_FOLDER}/{file_name(day, seq, token)}"
+
+
+def is_latest(path: str) -> bool:
+    return path.startswith(LATEST_FOLDER + "/")
+
+
 def parse_file(path: str) -> tuple[date, int] | None:
-    """``(market day, commit)`` of a data file's path inside the table; None otherwise."""
+    """``(market day, commit)`` of a data (or latest) file's path inside the table; None
+    for anything else."""
     found = _PART.match(path)
     if found is None:
         return None

@@ -36,9 +36,14 @@ class FileEntry:
     path: str
     rows: int
     snapshots: list[str]
+    source: str | None = None  # a latest file: the revisions file it was computed from
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "rows": self.rows, "snapshots": self.snapshots}
+        found: dict[str, Any] = {"path": self.path, "rows": self.rows,
+                                 "snapshots": self.snapshots}
+        if self.source is not None:
+            found["source"] = self.source
+        return found
 
 
 @dataclass(slots=True)
@@ -57,7 +62,7 @@ class State:
             self.files.pop(path, None)
         for entry in commit.get("add", ()):
             self.files[entry["path"]] = FileEntry(entry["path"], entry["rows"],
-                                                  list(entry["snapshots"]))
+                                                  list(entry["snapshots"]), entry.get("source"))
         self.read.update(commit.get("read", ()))
         self.read.update(commit.get("unreadable", ()))  # read too: never tried again
         self.unreadable.update(commit.get("unreadable", ()))
@@ -78,7 +83,21 @@ class State:
 
     @property
     def rows(self) -> int:
-        return sum(entry.rows for entry in self.files.values())
+        """Revision rows (latest files repeat some of them)."""
+        return sum(entry.rows for entry in self.files.values() if entry.source is None)
+
+    def revision_files(self) -> list[str]:
+        return sorted(path for path, entry in self.files.items() if entry.source is None)
+
+    def current_latest(self) -> dict[str, str]:
+        """Latest files still valid, by the one revisions file of the day they came from:
+        a day with more revisions files than that one has no valid latest file."""
+        revisions = set(self.revision_files())
+        days: dict[str, int] = {}
+        for path in revisions:
+            days[path.split("/", 1)[0]] = days.get(path.split("/", 1)[0], 0) + 1
+        return {entry.source: path for path, entry in self.files.items()
+                if entry.source in revisions and days[entry.source.split("/", 1)[0]] == 1}
 
 
 class Manifest:

@@ -29,6 +29,7 @@ from .layout import (
     TableStore,
     fault,
     file_name,
+    latest_name,
     market_day,
     parse_file,
     snapshot_folder,
@@ -208,24 +209,36 @@ class TableSync:
 
     def _compact(self, report: SyncReport) -> State:
         """Merge a partition's files into one once its market day is over (at most one
-        day's worth of files then), or once it has ``compact_files`` files."""
+        day's worth of files then), or once it has ``compact_files`` files; a finished
+        day also gets its latest-revisions file (see :func:`_latest_rows`)."""
         state = self._load()
         today = market_day(self.now())
-        for day, paths in sorted(_partitions(state).items()):
-            if len(paths) < 2 or (day >= today and len(paths) < self.compact_files):
-                continue
-            for _attempt in range(MAX_ATTEMPTS):
-                if self._merge(state, paths):
-                    report.compacted += 1
-                    break
-                state = self._load()
-                paths = _partitions(state).get(day, [])
-                if len(paths) < 2:
-                    break
+        latest = self._keeps_latest()
+        conflicts = 0
+        while conflicts < MAX_ATTEMPTS:
+            current = state.current_latest()
+            todo = [(day, paths) for day, paths in sorted(_partitions(state).items())
+                    if len(paths) >= self.compact_files
+                    or (day < today and (len(paths) > 1 or (latest and paths[0] not in current)))]
+            if not todo:
+                return state
+            day, paths = todo[0]
+            if self._merge(state, day, paths, latest=latest and day < today):
+                report.compacted += 1
+            else:
+                conflicts += 1  # another writer committed first: look again
             state = self._load()
         return state
 
-    def _merge(self, state: State, paths: list[str]) -> bool:
+    def _keeps_latest(self) -> bool:
+        """Latest files are per day: right only when a row's identity fixes its day."""
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            return False
+        return "interval_start" in self.table.identity
+
+    def _merge(self, state: State, day: date, paths: list[str], *, latest: bool) -> bool:
         import pyarrow as pa
 
         parts = []
@@ -235,17 +248,29 @@ class TableSync:
                 raise RuntimeError(f"{self.root}/{path} is in the manifest but not in the store")
             parts.append(from_parquet(body, self.schema))
         merged = pa.concat_tables(parts)
-        day = parse_file(paths[0])[0]  # type: ignore[index]
-        path = file_name(day, state.seq + 1, secrets.token_hex(4))
-        self._put(path, write_sorted(merged, self.table))
-        fault("compact:after-file")
         snapshots = sorted({key for old in paths for key in state.files[old].snapshots})
-        entry = FileEntry(path, merged.num_rows, snapshots)
-        if not self.manifest.commit(state, add=[entry], remove=paths):
-            self.store.delete(f"{self.root}/{path}")
+        added: list[FileEntry] = []
+        removed: list[str] = []
+        source = paths[0]
+        if len(paths) > 1:
+            source = file_name(day, state.seq + 1, secrets.token_hex(4))
+            self._put(source, write_sorted(merged, self.table))
+            added.append(FileEntry(source, merged.num_rows, snapshots))
+            removed += paths
+        if latest:
+            rows = _latest_rows(merged, self.table)
+            path = latest_name(day, state.seq + 1, secrets.token_hex(4))
+            self._put(path, write_sorted(rows, self.table))
+            added.append(FileEntry(path, rows.num_rows, snapshots, source=source))
+            removed += [p for p, e in state.files.items()
+                        if e.source is not None and parse_file(p)[0] == day]  # type: ignore[index]
+        fault("compact:after-file")
+        if not self.manifest.commit(state, add=added, remove=removed):
+            for entry in added:
+                self.store.delete(f"{self.root}/{entry.path}")
             return False
         fault("compact:after-commit")
-        for old in paths:
+        for old in removed:
             self.store.delete(f"{self.root}/{old}")
         return True
 
@@ -268,9 +293,24 @@ class TableSync:
                        content_type="application/vnd.apache.parquet", content_encoding=None)
 
 
+def _latest_rows(revisions: Any, table: Table) -> Any:
+    """The latest revision of each identity among ``revisions`` (an Arrow table)."""
+    import duckdb
+
+    from .query import arrow_table, latest_of
+
+    connection = duckdb.connect()
+    try:
+        connection.register("__day", revisions)
+        return arrow_table(connection.sql(latest_of("__day", table))).cast(revisions.schema)
+    finally:
+        connection.close()
+
+
 def _partitions(state: State) -> dict[date, list[str]]:
+    """Each market day's revisions files."""
     found: dict[date, list[str]] = defaultdict(list)
-    for path in state.files:
+    for path in state.revision_files():
         parsed = parse_file(path)
         if parsed is not None:
             found[parsed[0]].append(path)
