@@ -25,6 +25,7 @@ RECORDING = ROOT.parent / "shared" / "fixtures" / "miso" / "wire" / "RealTimeTot
 DATASET = "miso_realtime_total_load"
 EST = timezone(timedelta(hours=-5))
 FIRST_DAY = datetime(2025, 1, 1, tzinfo=UTC)
+WATCH_SNAPSHOTS = 24  # syncs of one snapshot each, as watch --tables makes them
 PEAK_SQL = ("SELECT CAST(interval_start_est AS DATE) AS market_day, max(mw) AS peak_mw, "
             "arg_max(interval_start_est, mw) AS peak_at_est FROM miso_realtime_total_load "
             "WHERE series = 'load_5min' GROUP BY market_day ORDER BY market_day")
@@ -43,18 +44,20 @@ class Generator:
         # A day's shape: the recorded five-minute loads, extended by the hourly cleared MW.
         hourly = [float(row["ClearedMWHourly"]["Value"]) for row in self.recording["ClearedMW"]]
         self.shape = [loads[i] if i < len(loads) else hourly[i // 12] for i in range(288)]
+        self.seed = seed
         self.random = random.Random(seed)
         self.bytes = 0
         self.count = 0
         self._folder: Path | None = None
 
-    def day(self, day: int) -> None:
-        """Every five-minute snapshot of market day ``day`` (0 = FIRST_DAY)."""
+    def day(self, day: int, slots: range = range(288)) -> None:
+        """The five-minute snapshots ``slots`` of market day ``day`` (0 = FIRST_DAY)."""
         midnight = FIRST_DAY + timedelta(days=day, hours=5)  # 00:00 EST in UTC
         season = 1.0 + 0.15 * math.cos(2 * math.pi * (day - 200) / 365)
+        self.random = random.Random(self.seed * 100_000 + day)  # a day's values, any order
         noise = [self.random.gauss(1.0, 0.01) for _ in range(288)]
         values = [round(self.shape[i] * season * noise[i]) for i in range(288)]
-        for slot in range(288):
+        for slot in slots:
             self.snapshot(midnight + timedelta(minutes=5 * slot), slot, values, season)
 
     def snapshot(self, at: datetime, slot: int, values: list[int], season: float) -> None:
@@ -113,7 +116,9 @@ def measure(workdir: Path, days: int) -> dict[str, Any]:
     generator.day(small)
     run, report = _sync(root)
     found["incremental_small_ms_per_snapshot"] = run.wall / report["read"] * 1000
-    for day in range(small + 1, days - 1):
+    found["watch_small_ms_per_sync"] = _watch_style(root, generator, small + 1)
+    generator.day(small + 1, range(WATCH_SNAPSHOTS, 288))
+    for day in range(small + 2, days - 1):
         generator.day(day)
     found["generate_s"] = time.perf_counter() - started
     bulk_before = generator.count
@@ -126,8 +131,9 @@ def measure(workdir: Path, days: int) -> dict[str, Any]:
     run, report = _sync(root)
     found["incremental_large_ms_per_snapshot"] = run.wall / report["read"] * 1000
     found["incremental_large_table_rows"] = report["table_rows"]
+    found["watch_large_ms_per_sync"] = _watch_style(root, generator, days)
     found["snapshots"] = generator.count
-    assert generator.count == bulk_before + 288
+    assert generator.count == bulk_before + 288 + WATCH_SNAPSHOTS
     tables = root / "sourcing" / "tables" / DATASET
     found["table_mb"] = sum(p.stat().st_size for p in tables.rglob("*.parquet")) / 1e6
     found["gzip_json_mb"] = generator.bytes / 1e6
@@ -155,12 +161,37 @@ def measure(workdir: Path, days: int) -> dict[str, Any]:
         found["export_then_query_s"] = time.perf_counter() - started
     finally:
         shutil.move(aside, tables)
-    found["same_answer"] = snapshot_peaks == peaks
+    # The query also sees the watch-style day after the exported range.
+    found["same_answer"] = snapshot_peaks == [p for p in peaks if p[0] <= last]
     found["export_over_query"] = found["export_then_query_s"] / found["query_warm_s"]
     run = _gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
                        str(root), "--output", str(workdir / "year-tables.parquet"))
     found["export_from_tables_s"] = run.wall
     return found
+
+
+def _watch_style(root: Path, generator: Generator, day: int) -> float:
+    """What ``watch --tables`` pays per snapshot: one new snapshot, then a sync of the
+    day folders around it, the manifest kept in memory (ms per sync, median)."""
+    from gridcollect import datasets
+    from gridcollect.stores.local import LocalStore
+    from gridcollect.tables.sync import TableSync, recent_keys
+
+    dataset = datasets.get(DATASET)
+    store = LocalStore(root)
+    midnight = FIRST_DAY + timedelta(days=day, hours=5)
+    clock = {"now": midnight}
+    sync = TableSync(dataset, store, "sourcing", now=lambda: clock["now"])
+    sync.run(recent_keys(dataset, store, "sourcing", midnight))  # loads the manifest
+    times = []
+    for slot in range(WATCH_SNAPSHOTS):
+        generator.day(day, range(slot, slot + 1))
+        clock["now"] = midnight + timedelta(minutes=5 * slot)
+        started = time.perf_counter()
+        report = sync.run(recent_keys(dataset, store, "sourcing", clock["now"]))
+        times.append(time.perf_counter() - started)
+        assert report.read == 1
+    return sorted(times)[len(times) // 2] * 1000
 
 
 def _in_process_query(root: Path) -> float:
@@ -210,6 +241,10 @@ def rows(found: dict[str, Any], row: Any) -> list[Any]:
             found["incremental_small_ms_per_snapshot"]),
         one("sync of one more day, full table (per snapshot, whole command)", "ms",
             found["incremental_large_ms_per_snapshot"]),
+        one("watch-style sync of one new snapshot, small table", "ms",
+            found["watch_small_ms_per_sync"]),
+        one("watch-style sync of one new snapshot, full table", "ms",
+            found["watch_large_ms_per_sync"]),
         one("sync peak RSS (bulk)", "MB", found["sync_peak_rss_mb"]),
         one("daily peak via gridcollect query, warm (whole command)", "s",
             found["query_warm_s"], "< 1 s", lambda v: v < 1),

@@ -106,11 +106,15 @@ class TableSync:
 
     def run(self, listing: Iterable[str] | None = None, *, compact: bool = True) -> SyncReport:
         """Tabulate every snapshot in ``listing`` (default: all of the dataset's) that the
-        table does not hold yet, then compact and clean up."""
+        table does not hold yet, then compact. A full sync (no ``listing``) also deletes
+        files no commit names; a sync of a few folders skips that walk of the whole table,
+        so that its cost does not grow with history (readers ignore such files anyway)."""
         started = time.monotonic()
         report = SyncReport(self.dataset.name)
         state = self._load()
-        report.removed_orphans += self._remove_orphans(state)
+        full = listing is None
+        if full:
+            report.removed_orphans += self._remove_orphans(state)
         keys = listing if listing is not None else self.all_keys()
         batch = _Batch()
         for key in keys:
@@ -126,7 +130,8 @@ class TableSync:
         if compact:
             state = self._compact(report)
         self.manifest.checkpoint_if_due(state)
-        report.removed_orphans += self._remove_orphans(state)
+        if full:
+            report.removed_orphans += self._remove_orphans(state)
         report.table_rows = state.rows
         report.table_files = len(state.files)
         report.seconds = time.monotonic() - started
@@ -317,13 +322,13 @@ def _partitions(state: State) -> dict[date, list[str]]:
     return {day: sorted(paths) for day, paths in found.items()}
 
 
-def recent_keys(dataset: Dataset, store: TableStore, prefix: str, now: datetime,
-                days: int = 1) -> list[str]:
-    """Snapshots filed around ``now`` (the day folders of the last and next ``days``): what
-    a sync right after collecting needs to list, without listing the whole history."""
+def recent_keys(dataset: Dataset, store: TableStore, prefix: str, now: datetime) -> list[str]:
+    """Snapshots filed around ``now`` (the folders of yesterday, today and tomorrow, as
+    export finds a day's snapshots): what a sync right after collecting needs to list,
+    without listing the whole history."""
     from ..export.window import Range, key_prefixes
 
-    wanted = Range(now - timedelta(days=days), now + timedelta(days=days))
+    wanted = Range(now - timedelta(hours=1), now + timedelta(hours=1))
     found: list[str] = []
     for listing in key_prefixes(dataset, prefix, wanted):
         found += [key for key in store.keys(listing) if key.endswith(".json.gz")]
