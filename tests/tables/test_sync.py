@@ -207,3 +207,26 @@ def test_checkpoints_replace_old_commits(tmp_path, monkeypatch):
     assert min(logs) > 1 and state.seq == max(logs)
     assert set(state.files) == files_on_disk(tmp_path, name)
     assert len(revisions(tmp_path, name)) == len(snapshot_rows(tmp_path, name))
+
+
+def test_a_concurrent_commit_is_retried_without_duplicates(tmp_path):
+    """Two syncs racing for the same commit: one wins, the other drops what the winner
+    holds; no row twice, no file left behind."""
+    name = "miso_realtime_total_load"
+    fill(tmp_path, name, slots=2)
+    dataset, store = datasets.get(name), LocalStore(tmp_path)
+    first, second = (TableSync(dataset, store, "sourcing") for _ in range(2))
+    commit = first.manifest.commit
+    raced = []
+
+    def racing(state, **changes):
+        if not raced:
+            raced.append(second.run())  # commits the same snapshots first
+        return commit(state, **changes)
+
+    first.manifest.commit = racing
+    report = first.run()
+    assert raced[0].commits == 1 and report.commits == 0
+    assert len(revisions(tmp_path, name)) == len(snapshot_rows(tmp_path, name))
+    state = Manifest(store, table_root("sourcing", name)).load()
+    assert files_on_disk(tmp_path, name) == set(state.files)

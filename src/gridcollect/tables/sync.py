@@ -180,8 +180,9 @@ class TableSync:
     def _commit(self, batch: _Batch, report: SyncReport) -> State:
         """Write one file per market day of ``batch``, then commit them; on a concurrent
         commit, drop what the other writer already holds and try again."""
-        for _attempt in range(MAX_ATTEMPTS):
-            state = self._load()
+        for attempt in range(MAX_ATTEMPTS):
+            # The commit is create-only, so a stale state only costs a retry.
+            state = self.state if attempt == 0 and self.state is not None else self._load()
             fresh = {key: days for key, days in batch.rows.items() if key not in state.read}
             unreadable = [key for key in batch.unreadable if key not in state.read]
             if not fresh and not unreadable:
@@ -216,7 +217,7 @@ class TableSync:
         """Merge a partition's files into one once its market day is over (at most one
         day's worth of files then), or once it has ``compact_files`` files; a finished
         day also gets its latest-revisions file (see :func:`_latest_rows`)."""
-        state = self._load()
+        state = self.state if self.state is not None else self._load()
         today = market_day(self.now())
         latest = self._keeps_latest()
         conflicts = 0
@@ -229,10 +230,10 @@ class TableSync:
                 return state
             day, paths = todo[0]
             if self._merge(state, day, paths, latest=latest and day < today):
-                report.compacted += 1
+                report.compacted += 1  # the commit updated ``state`` in place
             else:
                 conflicts += 1  # another writer committed first: look again
-            state = self._load()
+                state = self._load()
         return state
 
     def _keeps_latest(self) -> bool:
