@@ -112,6 +112,7 @@ class Manifest:
     def load(self, state: State | None = None) -> State:
         """The current state; given an earlier ``state``, only what was committed since is
         read (unless a newer checkpoint replaced the commits in between)."""
+        fresh = state is None
         state = state if state is not None else State()
         checkpoints = sorted(self._numbered(self._checkpoints, ".json.gz"))
         if checkpoints and checkpoints[-1][0] > state.seq:
@@ -119,14 +120,24 @@ class Manifest:
             body = self.store.get(key)
             if body is not None:
                 state = State.from_dict(orjson.loads(gzip.decompress(body)))
-        for seq, key in sorted(self._numbered(self._log, ".json")):
-            if seq <= state.seq:
-                continue
-            body = self.store.get(key)
-            if body is None:
-                continue  # deleted by a checkpoint since it was listed
+                fresh = True
+        if fresh:
+            for seq, key in sorted(self._numbered(self._log, ".json")):
+                if seq <= state.seq:
+                    continue
+                body = self.store.get(key)
+                if body is None:
+                    continue  # deleted by a checkpoint since it was listed
+                state.apply(orjson.loads(body))
+            return state
+        # Up to date but for a few commits: ask for the next ones by name, not by listing
+        # every commit since the last checkpoint.
+        while (body := self.store.get(self._log_key(state.seq + 1))) is not None:
             state.apply(orjson.loads(body))
         return state
+
+    def _log_key(self, seq: int) -> str:
+        return f"{self._log}{seq:012d}.json"
 
     def commit(self, state: State, *, add: list[FileEntry] = (),  # type: ignore[assignment]
                remove: list[str] = (), read: list[str] = (),  # type: ignore[assignment]
@@ -134,14 +145,15 @@ class Manifest:
                skipped: dict[str, list[Any]] | None = None) -> bool:
         """Commit the next step after ``state`` and apply it; False when another writer
         committed that step first (``state`` is then unchanged: reload and retry)."""
-        commit = {"version": VERSION, "seq": state.seq + 1,
+        seq = state.seq + 1
+        commit = {"version": VERSION, "seq": seq,
                   "time": datetime.now(UTC).isoformat(timespec="seconds"),
                   "add": [entry.as_dict() for entry in add], "remove": list(remove),
                   "read": list(read), "unreadable": list(unreadable),
                   "skipped": skipped or {}}
         body = orjson.dumps(commit)
         try:
-            self.store.put(f"{self._log}{commit['seq']:012d}.json", body, sha256="",
+            self.store.put(self._log_key(seq), body, sha256="",
                            overwrite=False, content_encoding=None)
         except KeyConflict:
             return False
