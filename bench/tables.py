@@ -257,6 +257,8 @@ def rows(found: dict[str, Any], row: Any) -> list[Any]:
         one("export of the range from the tables", "s", found["export_from_tables_s"]),
         one("export from snapshots peak RSS", "MB", found["export_peak_rss_mb"]),
         one("table size / gzip JSON size", "%", found["table_mb"] / found["gzip_json_mb"] * 100),
+        one("table size on disk (revisions and _latest files)", "MB", found["table_mb"]),
+        one("gzip JSON snapshots", "MB", found["gzip_json_mb"]),
         one("same daily peaks both ways", "bool", float(found["same_answer"]), "= 1",
             lambda v: v == 1),
     ]
