@@ -234,8 +234,8 @@ def rows(found: dict[str, Any], row: Any) -> list[Any]:
         return row(label, "embedded", metric, unit, [value], target, check)
 
     return [
-        one(f"sync throughput (bulk of {found['bulk_snapshots']})", "snapshots/s",
-            found["sync_per_s"]),
+        row(label, "embedded", "sync throughput (bulk)", "snapshots/s", [found["sync_per_s"]],
+            params={"bulk_snapshots": found["bulk_snapshots"]}),
         one("sync CPU per snapshot (bulk)", "ms", found["sync_cpu_ms_per_snapshot"]),
         one("sync of one more day, small table (per snapshot, whole command)", "ms",
             found["incremental_small_ms_per_snapshot"]),
