@@ -118,20 +118,16 @@ def _emit(relation: Any, fmt: str, output: Path | None, max_rows: int) -> None:
     import pyarrow as pa
 
     if fmt == "table":
-        text = relation.__str__() if max_rows <= 40 else _boxed(relation, max_rows)
-        _write_text(text, output)
+        _write_text(_boxed(relation, max_rows), output)
         return
     from .tables.query import arrow_table
 
     arrow = arrow_table(relation)
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
         from .export.arrow import write
 
         assert output is not None
-        write(arrow.to_batches(), arrow.schema, output, "parquet")
-        _ = pq  # written through the export's atomic writer
+        write(arrow.to_batches(), arrow.schema, output, "parquet")  # atomic, zstd
         return
     if fmt == "csv":
         import csv as text_csv

@@ -154,3 +154,16 @@ def test_watch_with_tables_keeps_the_table_up_to_date(tmp_path):
     count = run_cli("query", "SELECT count(DISTINCT snapshot_key) AS n FROM "
                     "miso_realtime_total_load_revisions", "--output-dir", str(tmp_path))
     assert count.stdout.splitlines()[1] == str(len(stored))
+
+
+def test_an_unreadable_snapshot_is_named_and_exits_1(tmp_path):
+    """A damaged object: exit 1 and its key in the summary; the rest is in the table."""
+    root = tmp_path / "lake"
+    assert run_cli("demo", "--output-dir", str(root)).code == 0
+    junk = "sourcing/miso_realtime_total_load/2026/10/02/realtime_total_load_x.json.gz"
+    (root / junk).write_bytes(b"junk")
+    result = run_cli("tables", "sync", "realtime-total-load", "--output-dir", str(root))
+    assert result.code == 1
+    assert result.summary["unreadable"] == [junk] and result.summary["rows"] == 500
+    again = run_cli("tables", "sync", "realtime-total-load", "--output-dir", str(root))
+    assert (again.code, again.summary["read"]) == (0, 0)
