@@ -19,11 +19,12 @@ from typing import Any
 
 from . import backends as backend_kinds
 from . import burst, coldstart, memory, polling, prices
+from . import tables as tables_bench
 from .backends import Backends
 from .harness import ROOT
 from .report import Row, table, write
 
-SCENARIOS = ("window", "watch", "burst", "cold", "memory", "prices")
+SCENARIOS = ("window", "watch", "burst", "cold", "memory", "prices", "tables")
 FLOOR_LABEL = "floor: gzip + SHA-256 + write + fsync (file and directory)"
 FILE_ONLY_FLOOR_LABEL = "floor without the directory fsync (as measured before)"
 
@@ -41,6 +42,7 @@ class Profile:
     concurrency_slow: int
     large_bytes: int
     price_snapshots: int = 48  # four hours of five-minute snapshots
+    tables_days: int = 365  # market days of synthetic 5-minute load (288 snapshots each)
 
 
 FULL = Profile(repeats=3, watch=polling.WatchPlan(cadence=1.5, slots=30, delay=0.2,
@@ -50,7 +52,8 @@ FULL = Profile(repeats=3, watch=polling.WatchPlan(cadence=1.5, slots=30, delay=0
 SMOKE = Profile(repeats=1, watch=polling.WatchPlan(cadence=0.5, slots=4, delay=0.2,
                                                     jitter=0.08, offset=0.27),
                 burst_snapshots=40, burst_slow_snapshots=8, concurrency_fast=4,
-                processes=2, concurrency_slow=8, large_bytes=6_000_000, price_snapshots=2)
+                processes=2, concurrency_slow=8, large_bytes=6_000_000, price_snapshots=2,
+                tables_days=4)
 
 
 def repeat(times: int, measure: Callable[[Path, int], dict[str, Any]]) -> list[dict[str, Any]]:
@@ -161,6 +164,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, help="runs per scenario (default 3; smoke 1)")
     parser.add_argument("--only", action="append", choices=SCENARIOS,
                         help="run only this scenario (repeatable)")
+    parser.add_argument("--tables-days", type=int,
+                        help="market days of the tables scenario (default 365; smoke 4)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench/results/latest.json")
     args = parser.parse_args()
     profile = SMOKE if args.smoke else FULL
@@ -192,6 +197,11 @@ def main() -> int:
             rows += memory_rows(profile, Backends("embedded"))
         if "prices" in only and prices.available():
             rows += price_rows(profile)
+        if "tables" in only:
+            days = args.tables_days or profile.tables_days
+            with tempfile.TemporaryDirectory(prefix="gridcollect-bench-") as workdir:
+                found = tables_bench.measure(Path(workdir), days)
+            rows += tables_bench.rows(found, Row)
     print(table(rows))
     write(args.output, rows, mode="smoke" if args.smoke else "full", repeats=profile.repeats)
     print(f"\nwrote {args.output} in {time.monotonic() - started:.0f}s", file=sys.stderr)

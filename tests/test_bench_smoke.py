@@ -23,7 +23,8 @@ def test_the_benchmark_smoke_run_completes_and_writes_its_results(tmp_path):
                      ("watch", "capture rate"),
                      ("burst", "floor / pipeline time per snapshot"),
                      ("cold start", "wall time"),
-                     ("memory", "peak RSS")]:
+                     ("memory", "peak RSS"),
+                     ("tables", "sync throughput (bulk)")]:
         assert expected in metrics
     for row in document["rows"]:
         assert row["values"] and row["min"] <= row["median"] <= row["max"]

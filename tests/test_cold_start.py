@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 HEAVY = ("boto3", "botocore", "confluent_kafka", "pyarrow", "matplotlib", "redis", "httpx",
+         "duckdb", "pandas",
          "urllib3", "prometheus_client")
 
 

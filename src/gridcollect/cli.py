@@ -202,6 +202,7 @@ def outbox_flush(**options: Any) -> None:
 
 from .commands_collect import collect_command  # noqa: E402
 from .commands_export import export_command, plot_command  # noqa: E402
+from .commands_tables import query_command, tables_group  # noqa: E402
 from .commands_watch import status_command, watch_command  # noqa: E402
 
 cli.add_command(collect_command)
@@ -209,6 +210,8 @@ cli.add_command(watch_command)
 cli.add_command(status_command)
 cli.add_command(export_command)
 cli.add_command(plot_command)
+cli.add_command(tables_group)
+cli.add_command(query_command)
 _operator_groups()
 
 

@@ -52,9 +52,11 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
               help="Worker processes, for large bursts that need more than one CPU core. "
                    "Each has its own connections; --concurrency stays the total, split "
                    "among them (so at most --concurrency processes are used).")
+@click.option("--tables", is_flag=True,
+              help="Then sync the Parquet tables of the datasets collected (docs/tables.md).")
 @common_options
 def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurrency: int,
-                    processes: int, **options: Any) -> None:
+                    processes: int, tables: bool, **options: Any) -> None:
     """Collect the current snapshot of several datasets at once (default: every dataset).
 
     Each snapshot is stored under its own as-of instant (MISO's RefId), as watch would,
@@ -70,6 +72,11 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
         reports = collect_many(jobs, settings_from(shared), concurrency=concurrency,
                                processes=processes)
         summary = _summary(reports)
+        if tables:
+            from .tables.background import sync_after_run
+
+            synced = sync_after_run([job.dataset for job in jobs], settings_from(shared).backends)
+            summary["tables"] = synced
         click.echo(redact(json.dumps(summary)))
         return 1 if summary["failed"] else 0
 

@@ -27,6 +27,7 @@ from .secrets import redact
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .tables.background import PeriodicSync
     from .watch import Target
 
 
@@ -115,6 +116,9 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
               show_default=True,
               help="/healthz fails once a dataset has had no successful poll for this "
                    "many cadences.")
+@click.option("--tables", is_flag=True,
+              help="Keep the Parquet tables of the watched datasets up to date (a "
+                   "background sync once per shortest cadence; see docs/tables.md).")
 # Not offered (nor listed in --help), only refused with the reason: both turn off the
 # duplicate check that tells the watch new content from old.
 @click.option("--force", is_flag=True, hidden=True)
@@ -160,6 +164,7 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
 
     metrics = WatchMetrics(unhealthy_after=options["unhealthy_after"])
     server = None
+    tables: PeriodicSync | None = None
     try:
         keys.check_prefix(settings.backends.prefix)
         check_publisher(settings.backends)  # a Kafka setting refused: exit 2, not retries
@@ -177,11 +182,19 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
                        err=True)
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        if options["tables"]:
+            from .tables.background import PeriodicSync
+
+            tables = PeriodicSync([t.dataset for t in targets], settings.backends,
+                                  min(t.timing.cadence for t in targets))
+            tables.start()
         run_watch(targets, settings, stop=stop, metrics=metrics)
     except GridcollectError as exc:
         click.echo(f"error: {redact(str(exc))}", err=True)
         return exc.exit_code
     finally:
+        if tables is not None:
+            tables.stop()
         if server is not None:
             server.close()
     return 0

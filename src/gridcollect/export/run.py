@@ -10,7 +10,7 @@ from typing import Any
 from ..model import Dataset
 from ..stores import Store
 from ..validation import utc_iso
-from .arrow import batches, schema_of, write
+from .arrow import ROW_GROUP_ROWS, batches, schema_of, write
 from .engine import ExportProgress, ReadStats, columns_of, read_rows, table_of
 from .window import Range
 
@@ -25,6 +25,7 @@ class ExportReport:
     wanted: Range
     all_revisions: bool
     stats: ReadStats
+    source: str = "snapshots"
 
     @property
     def exit_code(self) -> int:
@@ -40,6 +41,7 @@ class ExportReport:
             "from": utc_iso(self.wanted.start),
             "until": utc_iso(self.wanted.stop),
             "revisions": "all" if self.all_revisions else "latest",
+            "source": self.source,
             "snapshots": stats.snapshots,
             "rows_read": stats.rows_read,
             "rows": stats.rows,
@@ -66,10 +68,21 @@ def export(
     fmt: str,
     all_revisions: bool = False,
     progress: ExportProgress | None = None,
+    use_tables: bool = True,
 ) -> ExportReport:
-    """Write the rows of ``dataset`` whose intervals start in ``wanted`` to ``output``."""
+    """Write the rows of ``dataset`` whose intervals start in ``wanted`` to ``output``:
+    from the tables when they hold every snapshot in range, else from the snapshots."""
     schema = _schema(dataset, wanted, all_revisions)
     stats = ReadStats()
+    if use_tables and hasattr(store, "delete"):
+        from ..tables.exporting import table_rows
+
+        found = table_rows(dataset, store, prefix, wanted,  # type: ignore[arg-type]
+                           all_revisions=all_revisions, stats=stats, schema=schema)
+        if found is not None:
+            write(found.to_batches(max_chunksize=ROW_GROUP_ROWS), schema, output, fmt)
+            return ExportReport(dataset.name, output, fmt, wanted, all_revisions, stats,
+                                source="tables")
     rows = read_rows(dataset, store, prefix, wanted, all_revisions=all_revisions,
                      stats=stats, progress=progress)
     write(batches(rows, schema), schema, output, fmt)

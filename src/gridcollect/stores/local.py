@@ -31,7 +31,9 @@ class LocalStore:
         self._ready: set[Path] = set()
         self._ready_lock = threading.Lock()
 
-    def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool) -> StoredObject:
+    def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool,
+            content_type: str = "application/json", content_encoding: str | None = "gzip",
+            ) -> StoredObject:
         path = self._path(key)
         try:
             self._prepare(path.parent)
@@ -51,6 +53,13 @@ class LocalStore:
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
         etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
         return StoredObject(key=key, location=self.location(key), size=len(body), etag=etag)
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; a key already gone is not an error."""
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot delete {key}: {exc.strerror or exc}") from None
 
     def get(self, key: str) -> bytes | None:
         try:
@@ -74,11 +83,14 @@ class LocalStore:
         start = self._path(directory) if directory else self.root
         if not start.is_dir():
             return
-        for key in self._walk(start):
+        relative = "/".join(part for part in directory.split("/") if part not in ("", "."))
+        for key in self._walk(start, relative):
             if key.startswith(prefix):
                 yield key
 
-    def _walk(self, directory: Path) -> Iterator[str]:
+    def _walk(self, directory: Path, relative: str) -> Iterator[str]:
+        """Keys under ``directory`` (``relative`` to the root): built as text, since a
+        listing of a year of snapshots is 100,000 names."""
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except FileNotFoundError:
@@ -88,10 +100,11 @@ class LocalStore:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
+            key = f"{relative}/{entry.name}" if relative else entry.name
             if entry.is_dir(follow_symlinks=False):
-                yield from self._walk(Path(entry.path))
+                yield from self._walk(Path(entry.path), key)
             elif entry.is_file(follow_symlinks=False):
-                yield Path(entry.path).relative_to(self.root).as_posix()
+                yield key
 
     def _path(self, key: str) -> Path:
         """Where ``key`` lives, by its text alone (symlinks are checked by :meth:`_prepare`)."""

@@ -90,22 +90,26 @@ class S3Store:
             where = mask_url(endpoint_url or "")
             raise ConfigurationError(f"cannot use S3 endpoint {where!r}: {exc}") from None
 
-    def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool) -> StoredObject:
+    def put(self, key: str, body: bytes, *, sha256: str, overwrite: bool,
+            content_type: str = "application/json", content_encoding: str | None = "gzip",
+            ) -> StoredObject:
         """Write ``body`` at ``key``; create-only (``If-None-Match: *``) unless ``overwrite``.
+        Snapshots are gzip JSON (the defaults); tables pass their own content type.
 
         Raises :class:`KeyConflict` only when the key holds an object (412). A 409, a
         concurrent conditional write to the key still in flight, is retried on the same
         key: the object it writes is not readable yet, so it must not pass for another.
         """
-        extra = {} if overwrite else {"IfNoneMatch": "*"}
+        extra: dict[str, str] = {} if overwrite else {"IfNoneMatch": "*"}
+        if content_encoding:
+            extra["ContentEncoding"] = content_encoding
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
                 response = self._client.put_object(
                     Bucket=self.bucket,
                     Key=key,
                     Body=body,
-                    ContentType="application/json",
-                    ContentEncoding="gzip",
+                    ContentType=content_type,
                     Metadata={"sha256": sha256},
                     **extra,
                 )
@@ -147,6 +151,15 @@ class S3Store:
             raise self._failure("read", key, exc) from None
         return body
 
+    def delete(self, key: str) -> None:
+        """Remove ``key``; a key already gone is not an error (S3 answers 204 either way)."""
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+        except self._errors.ClientError as exc:
+            raise self._failure("delete", key, exc) from None
+        except self._errors.BotoCoreError as exc:
+            raise self._failure("delete", key, exc) from None
+
     def keys(self, prefix: str) -> Iterator[str]:
         """Keys starting with ``prefix``, in S3's (lexicographic) order, page by page."""
         pages = self._client.get_paginator("list_objects_v2").paginate(
@@ -174,6 +187,11 @@ class S3Store:
 
     def location(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
+
+    @property
+    def profile(self) -> str | None:
+        """The AWS profile the credentials come from (None: the default chain)."""
+        return self._profile
 
     def describe(self) -> str:
         where = f" at {mask_url(self.endpoint_url)}" if self.endpoint_url else ""

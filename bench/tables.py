@@ -1,0 +1,264 @@
+"""Tables: sync throughput, incremental cost, query speed against the snapshot-reading
+export, size and memory, on synthetic five-minute total load derived from the recording.
+
+The synthetic store is written straight into the stored layout (gzip JSON envelopes under
+the dataset's key template), one snapshot per five minutes: each one is the recorded
+response with its ``RefId`` moved to the snapshot's time, the five-minute rows of its
+market day so far, and values that follow the day and the season with some noise.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import random
+import shutil
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from .harness import ROOT, gridcollect_command, run_child
+
+RECORDING = ROOT.parent / "shared" / "fixtures" / "miso" / "wire" / "RealTimeTotalLoad.json"
+DATASET = "miso_realtime_total_load"
+EST = timezone(timedelta(hours=-5))
+FIRST_DAY = datetime(2025, 1, 1, tzinfo=UTC)
+WATCH_SNAPSHOTS = 24  # syncs of one snapshot each, as watch --tables makes them
+PEAK_SQL = ("SELECT CAST(interval_start_est AS DATE) AS market_day, max(mw) AS peak_mw, "
+            "arg_max(interval_start_est, mw) AS peak_at_est FROM miso_realtime_total_load "
+            "WHERE series = 'load_5min' GROUP BY market_day ORDER BY market_day")
+
+
+class Generator:
+    """Snapshots of the recording, moved in time and varied."""
+
+    def __init__(self, root: Path, seed: int = 1) -> None:
+        from gridcollect import datasets
+
+        self.root = root
+        self.template = datasets.get(DATASET).key_template
+        self.recording = json.loads(RECORDING.read_text())["LoadInfo"]
+        loads = [float(row["Load"]["Value"]) for row in self.recording["FiveMinTotalLoad"]]
+        # A day's shape: the recorded five-minute loads, extended by the hourly cleared MW.
+        hourly = [float(row["ClearedMWHourly"]["Value"]) for row in self.recording["ClearedMW"]]
+        self.shape = [loads[i] if i < len(loads) else hourly[i // 12] for i in range(288)]
+        self.seed = seed
+        self.random = random.Random(seed)
+        self.bytes = 0
+        self.count = 0
+        self._folder: Path | None = None
+
+    def day(self, day: int, slots: range = range(288)) -> None:
+        """The five-minute snapshots ``slots`` of market day ``day`` (0 = FIRST_DAY)."""
+        midnight = FIRST_DAY + timedelta(days=day, hours=5)  # 00:00 EST in UTC
+        season = 1.0 + 0.15 * math.cos(2 * math.pi * (day - 200) / 365)
+        self.random = random.Random(self.seed * 100_000 + day)  # a day's values, any order
+        noise = [self.random.gauss(1.0, 0.01) for _ in range(288)]
+        values = [round(self.shape[i] * season * noise[i]) for i in range(288)]
+        for slot in slots:
+            self.snapshot(midnight + timedelta(minutes=5 * slot), slot, values, season)
+
+    def snapshot(self, at: datetime, slot: int, values: list[int], season: float) -> None:
+        # Assembled as bytes: a year is 105,000 of these, and dicts through orjson cost
+        # more than the gzip.
+        est = at.astimezone(EST)
+        five = b",".join(
+            b'{"Load":{"Time":"%02d:%02d","Value":"%d"}}' % (i // 12, i % 12 * 5, values[i])
+            for i in range(slot + 1))
+        cleared = b",".join(b'{"ClearedMWHourly":{"Hour":"%d","Value":"%d"}}'
+                            % (h + 1, round(values[h * 12] * 1.01)) for h in range(24))
+        forecast = b",".join(b'{"Forecast":{"HourEnding":"%d","LoadForecast":"%d"}}' % (
+            h + 1, round(self.shape[h * 12] * season * self.random.gauss(1.0, 0.02)))
+            for h in range(24))
+        ref = est.strftime("%d-%b-%Y - Interval %H:%M EST").encode()
+        stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+        body = (b'{"data":{"LoadInfo":{"RefId":"' + ref + b'","ClearedMW":[' + cleared
+                + b'],"MediumTermLoadForecast":[' + forecast + b'],"FiveMinTotalLoad":['
+                + five + b']}},"collection_metadata":{"collected_at":"' + stamp
+                + b'","source":"miso","data_type":"realtime_total_load"}}')
+        key = "sourcing/" + self.template.format(t=at, suffix="")
+        path = self.root / key
+        if path.parent != self._folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folder = path.parent
+        packed = gzip.compress(body, mtime=0)
+        path.write_bytes(packed)
+        self.bytes += len(packed)
+        self.count += 1
+
+
+def _gridcollect(*args: str, timeout: float = 7200) -> Any:
+    run = run_child([*gridcollect_command(), *args], timeout=timeout)
+    if run.code != 0:
+        raise RuntimeError(f"gridcollect {args[0]} failed ({run.code}): {run.stderr[-2000:]}")
+    return run
+
+
+def _sync(root: Path) -> tuple[Any, dict[str, Any]]:
+    run = _gridcollect("tables", "sync", DATASET, "--output-dir", str(root),
+                       "--log-level", "WARNING")
+    return run, json.loads(run.stdout.strip().splitlines()[-1])["datasets"][0]
+
+
+def measure(workdir: Path, days: int) -> dict[str, Any]:
+    """Every figure of the tables scenario over ``days`` market days (at least 4)."""
+    root = workdir / "lake"
+    generator = Generator(root)
+    found: dict[str, Any] = {"days": days}
+    small = max(1, min(7, days // 3))
+    started = time.perf_counter()
+    for day in range(small):
+        generator.day(day)
+    _sync(root)
+    # One more day on a small table, then the bulk, then one more day on the large table.
+    generator.day(small)
+    run, report = _sync(root)
+    found["incremental_small_ms_per_snapshot"] = run.wall / report["read"] * 1000
+    found["watch_small_ms_per_sync"] = _watch_style(root, generator, small + 1)
+    generator.day(small + 1, range(WATCH_SNAPSHOTS, 288))
+    for day in range(small + 2, days - 1):
+        generator.day(day)
+    found["generate_s"] = time.perf_counter() - started
+    bulk_before = generator.count
+    run, report = _sync(root)
+    found["bulk_snapshots"] = report["read"]
+    found["sync_per_s"] = report["read"] / run.wall
+    found["sync_cpu_ms_per_snapshot"] = run.cpu / report["read"] * 1000
+    found["sync_peak_rss_mb"] = run.max_rss_mb
+    generator.day(days - 1)
+    run, report = _sync(root)
+    found["incremental_large_ms_per_snapshot"] = run.wall / report["read"] * 1000
+    found["incremental_large_table_rows"] = report["table_rows"]
+    found["watch_large_ms_per_sync"] = _watch_style(root, generator, days)
+    found["snapshots"] = generator.count
+    assert generator.count == bulk_before + 288 + WATCH_SNAPSHOTS
+    tables = root / "sourcing" / "tables" / DATASET
+    found["table_mb"] = sum(p.stat().st_size for p in tables.rglob("*.parquet")) / 1e6
+    found["gzip_json_mb"] = generator.bytes / 1e6
+    found["table_rows"] = report["table_rows"]
+
+    query = [*gridcollect_command(), "query", PEAK_SQL, "--output-dir", str(root),
+             "--format", "csv", "--output", str(workdir / "peaks.csv")]
+    run_child(query)  # cold: file cache and imports
+    runs = [run_child(query) for _ in range(3)]
+    found["query_warm_s"] = sorted(r.wall for r in runs)[1]
+    found["query_peak_rss_mb"] = max(r.max_rss_mb for r in runs)
+    found["query_engine_s"] = _in_process_query(root)
+    peaks = _csv_peaks(workdir / "peaks.csv")
+
+    last = (FIRST_DAY + timedelta(days=days - 1)).date().isoformat()
+    first = FIRST_DAY.date().isoformat()
+    aside = workdir / "tables-aside"
+    shutil.move(tables, aside)  # today's export: the snapshots, read one by one
+    try:
+        started = time.perf_counter()
+        run = _gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
+                           str(root), "--output", str(workdir / "year.parquet"))
+        found["export_peak_rss_mb"] = run.max_rss_mb
+        snapshot_peaks = _peaks_of(workdir / "year.parquet")
+        found["export_then_query_s"] = time.perf_counter() - started
+    finally:
+        shutil.move(aside, tables)
+    # The query also sees the watch-style day after the exported range.
+    found["same_answer"] = snapshot_peaks == [p for p in peaks if p[0] <= last]
+    found["export_over_query"] = found["export_then_query_s"] / found["query_warm_s"]
+    run = _gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
+                       str(root), "--output", str(workdir / "year-tables.parquet"))
+    found["export_from_tables_s"] = run.wall
+    return found
+
+
+def _watch_style(root: Path, generator: Generator, day: int) -> float:
+    """What ``watch --tables`` pays per snapshot: one new snapshot, then a sync of the
+    day folders around it, the manifest kept in memory (ms per sync, median)."""
+    from gridcollect import datasets
+    from gridcollect.stores.local import LocalStore
+    from gridcollect.tables.sync import TableSync, recent_keys
+
+    dataset = datasets.get(DATASET)
+    store = LocalStore(root)
+    midnight = FIRST_DAY + timedelta(days=day, hours=5)
+    clock = {"now": midnight}
+    sync = TableSync(dataset, store, "sourcing", now=lambda: clock["now"])
+    sync.run(recent_keys(dataset, store, "sourcing", midnight))  # loads the manifest
+    times = []
+    for slot in range(WATCH_SNAPSHOTS):
+        generator.day(day, range(slot, slot + 1))
+        clock["now"] = midnight + timedelta(minutes=5 * slot)
+        started = time.perf_counter()
+        report = sync.run(recent_keys(dataset, store, "sourcing", clock["now"]))
+        times.append(time.perf_counter() - started)
+        assert report.read == 1
+    return sorted(times)[len(times) // 2] * 1000
+
+
+def _in_process_query(root: Path) -> float:
+    """The query alone, on a connection with the views already registered (warm)."""
+    from gridcollect import datasets
+    from gridcollect.stores.local import LocalStore
+    from gridcollect.tables.query import connect
+
+    connection = connect(LocalStore(root), "sourcing", [datasets.get(DATASET)])
+    connection.sql(PEAK_SQL).fetchall()
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        connection.sql(PEAK_SQL).fetchall()
+        times.append(time.perf_counter() - started)
+    return sorted(times)[1]
+
+
+def _peaks_of(path: Path) -> list[tuple[str, float]]:
+    """The daily-peak answer from an exported file."""
+    import duckdb
+
+    sql = PEAK_SQL.replace("FROM miso_realtime_total_load", f"FROM '{path}'")
+    return [(day.isoformat(), peak) for day, peak, _at in duckdb.sql(sql).fetchall()]
+
+
+def _csv_peaks(path: Path) -> list[tuple[str, float]]:
+    import csv
+
+    with path.open() as handle:
+        return [(row["market_day"], float(row["peak_mw"])) for row in csv.DictReader(handle)]
+
+
+def rows(found: dict[str, Any], row: Any) -> list[Any]:
+    """The scenario's figures as report rows (``row`` is :class:`bench.report.Row`)."""
+    days = found["days"]
+    label = f"tables: {days} days of 5-min total load ({found['snapshots']} snapshots)"
+
+    def one(metric: str, unit: str, value: float, target: str = "", check: Any = None) -> Any:
+        return row(label, "embedded", metric, unit, [value], target, check)
+
+    return [
+        row(label, "embedded", "sync throughput (bulk)", "snapshots/s", [found["sync_per_s"]],
+            params={"bulk_snapshots": found["bulk_snapshots"]}),
+        one("sync CPU per snapshot (bulk)", "ms", found["sync_cpu_ms_per_snapshot"]),
+        one("sync of one more day, small table (per snapshot, whole command)", "ms",
+            found["incremental_small_ms_per_snapshot"]),
+        one("sync of one more day, full table (per snapshot, whole command)", "ms",
+            found["incremental_large_ms_per_snapshot"]),
+        one("watch-style sync of one new snapshot, small table", "ms",
+            found["watch_small_ms_per_sync"]),
+        one("watch-style sync of one new snapshot, full table", "ms",
+            found["watch_large_ms_per_sync"]),
+        one("sync peak RSS (bulk)", "MB", found["sync_peak_rss_mb"]),
+        one("daily peak via gridcollect query, warm (whole command)", "s",
+            found["query_warm_s"], "< 1 s", lambda v: v < 1),
+        one("daily peak, DuckDB time alone (views registered)", "s",
+            found["query_engine_s"]),
+        one("query peak RSS", "MB", found["query_peak_rss_mb"]),
+        one("daily peak via export from snapshots + DuckDB on the file", "s",
+            found["export_then_query_s"]),
+        one("snapshot export / query", "x", found["export_over_query"]),
+        one("export of the range from the tables", "s", found["export_from_tables_s"]),
+        one("export from snapshots peak RSS", "MB", found["export_peak_rss_mb"]),
+        one("table size / gzip JSON size", "%", found["table_mb"] / found["gzip_json_mb"] * 100),
+        one("table size on disk (revisions and _latest files)", "MB", found["table_mb"]),
+        one("gzip JSON snapshots", "MB", found["gzip_json_mb"]),
+        one("same daily peaks both ways", "bool", float(found["same_answer"]), "= 1",
+            lambda v: v == 1),
+    ]

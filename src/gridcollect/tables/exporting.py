@@ -1,0 +1,73 @@
+"""``export`` from the tables, when they hold every snapshot the export would read.
+
+The export lists the same key folders as when it reads snapshots; if the manifest has
+read every one of them, the rows come from the tables, restricted to those snapshots, so
+the file is the same as the snapshot-reading export would write, only much sooner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..export.engine import ReadStats, table_of
+from ..export.window import Range, key_prefixes
+from ..model import Dataset
+from .layout import TableStore, market_day, table_root
+from .manifest import Manifest
+from .query import _quote, arrow_table, connect, latest_sql, register
+
+
+def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, *,
+               all_revisions: bool, stats: ReadStats, schema: Any) -> Any | None:
+    """The export's rows as one Arrow table in ``schema``; None when the tables do not
+    cover the range (or duckdb is missing), so the caller reads the snapshots instead."""
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return None
+    table = table_of(dataset)
+    listed = [key for listing in key_prefixes(dataset, prefix, wanted)
+              for key in store.keys(listing) if key.endswith(".json.gz")]
+    state = Manifest(store, table_root(prefix, dataset.name)).load()
+    if not listed or any(key not in state.read for key in listed):
+        return None
+    import pyarrow as pa
+
+    readable = [key for key in listed if key not in state.unreadable]
+    connection = connect(store, prefix, [])
+    register(connection, store, prefix, dataset, state)
+    connection.register("__export_keys", pa.table({"key": readable}))
+    name = dataset.name
+    connection.execute(
+        f"CREATE VIEW __export_revisions AS SELECT * FROM {_quote(name + '_revisions')} "
+        "WHERE snapshot_key IN (SELECT key FROM __export_keys) "
+        "AND interval_start >= $start AND interval_start < $stop "
+        "AND date BETWEEN $first AND $last".replace("$start", _stamp(wanted.start))
+        .replace("$stop", _stamp(wanted.stop))
+        .replace("$first", f"DATE '{market_day(wanted.start)}'")
+        .replace("$last", f"DATE '{market_day(wanted.stop)}'"))
+    stats.snapshots = len(readable)
+    counted = connection.execute("SELECT count(*) FROM __export_revisions").fetchall()
+    stats.rows_read = counted[0][0]
+    columns = ", ".join(_quote(field.name) for field in schema)
+    identity = ", ".join(_quote(column) for column in table.identity)
+    if all_revisions:
+        sql = (f"SELECT {columns} FROM __export_revisions "
+               "ORDER BY snapshot_key, snapshot_row")
+    else:
+        latest = latest_sql("__export", table)
+        sql = f"SELECT {columns} FROM ({latest}) ORDER BY {identity}"
+    rows = arrow_table(connection.sql(sql))
+    stats.rows = rows.num_rows
+    stats.unreadable = [key for key in listed if key in state.unreadable]
+    for key in readable:
+        if key in state.skipped:
+            count, example = state.skipped[key]
+            stats.skipped_values += count
+            if len(stats.skipped_examples) < 5:
+                stats.skipped_examples.append(f"{key}: {example}")
+    return rows.cast(schema, safe=False)
+
+
+def _stamp(moment: Any) -> str:
+    return f"TIMESTAMPTZ '{moment.isoformat()}'"
