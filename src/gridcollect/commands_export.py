@@ -89,7 +89,7 @@ def export_command(dataset: str, first: str, last: str | None, fmt: str | None,
     run_reporting_errors(action)
 
 
-@click.command("plot", short_help="One day's latest values as a PNG.")
+@click.command("plot", short_help="One day's latest values as an image (PNG by default).")
 @click.argument("dataset")
 @click.option("--date", "day", metavar="D", help="UTC day to draw, YYYY-MM-DD.  [default: today]")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),

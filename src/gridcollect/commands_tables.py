@@ -21,7 +21,7 @@ from .secrets import redact
 QUERY_FORMATS = ("table", "csv", "json", "parquet")
 
 
-@click.group("tables")
+@click.group("tables", short_help="Parquet tables of the stored snapshots (sync).")
 def tables_group() -> None:
     """Parquet tables of the stored snapshots, kept next to them (see docs/tables.md)."""
 
