@@ -217,8 +217,8 @@ def test_the_request_floor_follows_the_cadence_unless_set(extra, floor, monkeypa
     """watch's least interval between requests: 60 s, scaled with --cadence, or as set."""
     from click.testing import CliRunner
 
-    from gridcollect import commands_watch
     from gridcollect.cli import cli
+    from gridcollect.cli import watch as commands_watch
 
     seen = {}
 

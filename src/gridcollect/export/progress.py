@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import click
 
-from ..progress import RichBar, on_terminal_or_plain
+from ..cli.progress import RichBar, on_terminal_or_plain
 
 
 class PlainProgress:

@@ -13,20 +13,20 @@ from typing import Any
 
 import click
 
-from . import logs
-from .errors import ConfigurationError
+from .. import logs
+from ..errors import ConfigurationError
+from ..secrets import redact, register_environment_secrets
 from .exits import run_reporting_errors
 from .options import STORE_OPTION_NAMES, store_options
-from .secrets import redact, register_environment_secrets
 
 FORMATS = ("parquet", "csv")
 
 
 def _store(options: dict[str, Any]) -> tuple[Any, str]:
     """The store named by the shared options, and the checked key prefix."""
-    from . import keys
-    from .backends import open_store
-    from .settings import BackendSettings
+    from .. import keys
+    from ..backends import open_store
+    from ..settings import BackendSettings
 
     shared = {name: options.pop(name) for name in STORE_OPTION_NAMES}
     logs.configure(shared["log_level"], shared["log_format"])
@@ -65,9 +65,9 @@ def export_command(dataset: str, first: str, last: str | None, fmt: str | None,
     """
 
     def action() -> int:
-        from . import datasets
-        from .export import default_output, export, parse_range
-        from .export.progress import export_progress
+        from .. import datasets
+        from ..export import default_output, export, parse_range
+        from ..export.progress import export_progress
 
         chosen = datasets.get(dataset)
         wanted = parse_range(first, last)
@@ -101,11 +101,11 @@ def plot_command(dataset: str, day: str | None, output: Path | None, **options: 
     another format), for a quick look."""
 
     def action() -> int:
-        from . import datasets
-        from .export import ReadStats, parse_range, read_table
-        from .export.arrow import pyarrow
-        from .export.files import format_of
-        from .export.plot import image_formats, plot_day
+        from .. import datasets
+        from ..export import ReadStats, parse_range, read_table
+        from ..export.arrow import pyarrow
+        from ..export.files import format_of
+        from ..export.plot import image_formats, plot_day
 
         chosen = datasets.get(dataset)
         when = _day(day)
@@ -132,7 +132,7 @@ def plot_command(dataset: str, day: str | None, output: Path | None, **options: 
 
 def _export_format(fmt: str | None, output: Path | None) -> str:
     """The --format, or the one the --output's extension names; they must agree."""
-    from .export.files import format_of
+    from ..export.files import format_of
 
     if output is None:
         return fmt or "parquet"

@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import logs
+from .. import logs
+from ..datasets import all_datasets
+from ..errors import GridcollectError
+from ..secrets import redact
+from ..settings import Settings
 from .dataset_args import combinations, dataset_named, parameter_choices
-from .datasets import all_datasets
-from .errors import GridcollectError
 from .options import common_options, pop_shared, settings_from
-from .secrets import redact
-from .settings import Settings
 
 if TYPE_CHECKING:
-    from .tables.background import PeriodicSync
-    from .watch import Target
+    from ..tables.background import PeriodicSync
+    from ..watch import Target
 
 
 def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
@@ -49,9 +49,9 @@ def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
 def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     from datetime import timedelta
 
-    from .schedule import request_floor
-    from .watch import Target
-    from .watch_timing import Timing
+    from ..schedule import request_floor
+    from ..watch import Target
+    from ..watch_timing import Timing
 
     named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
     chosen = list(named.values()) or list(all_datasets())
@@ -148,10 +148,10 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
 def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> int:
     import threading
 
-    from . import keys
-    from .backends import check_publisher
-    from .metrics import MetricsServer, WatchMetrics
-    from .watch import run_watch
+    from .. import keys
+    from ..backends import check_publisher
+    from ..metrics import MetricsServer, WatchMetrics
+    from ..watch import run_watch
 
     stop = threading.Event()
 
@@ -183,7 +183,7 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         if options["tables"]:
-            from .tables.background import PeriodicSync
+            from ..tables.background import PeriodicSync
 
             tables = PeriodicSync([t.dataset for t in targets], settings.backends,
                                   min(t.timing.cadence for t in targets))
@@ -213,8 +213,8 @@ def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> N
     stored and how old that data is, and counts."""
     import sqlite3
 
-    from .activity import DatasetActivity, format_age, read_activity
-    from .settings import BackendSettings
+    from ..activity import DatasetActivity, format_age, read_activity
+    from ..settings import BackendSettings
 
     directory = BackendSettings(output_dir=output_dir, state_dir=state_dir).resolved_state_dir
     try:

@@ -3,7 +3,7 @@
 import click
 import pytest
 
-from gridcollect.options import common_options, settings_from
+from gridcollect.cli.options import common_options, settings_from
 
 
 def parsed(*args: str, watching: bool = False):

@@ -9,22 +9,22 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import logs
+from .. import logs
+from ..datasets import all_datasets
+from ..model import RunReport
+from ..secrets import redact
+from ..settings import MAX_CONCURRENCY, MAX_PROCESSES
 from .dataset_args import combinations, dataset_named, parameter_choices
-from .datasets import all_datasets
 from .exits import run_reporting_errors
-from .model import RunReport
 from .options import common_options, pop_shared, settings_from
-from .secrets import redact
-from .settings import MAX_CONCURRENCY, MAX_PROCESSES
 
 if TYPE_CHECKING:
-    from .burst import Job
+    from ..burst import Job
 
 
 def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Job]:
-    from .burst import Job, current_slot
-    from .model import Slot
+    from ..burst import Job, current_slot
+    from ..model import Slot
 
     named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
     chosen = list(named.values()) or list(all_datasets())
@@ -67,13 +67,13 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
     jobs = _jobs(datasets, param, datetime.now(UTC))
 
     def action() -> int:
-        from .burst import collect_many
+        from ..burst import collect_many
 
         reports = collect_many(jobs, settings_from(shared), concurrency=concurrency,
                                processes=processes)
         summary = _summary(reports)
         if tables:
-            from .tables.background import sync_after_run
+            from ..tables.background import sync_after_run
 
             synced = sync_after_run([job.dataset for job in jobs], settings_from(shared).backends)
             summary["tables"] = synced

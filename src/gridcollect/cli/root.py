@@ -16,17 +16,17 @@ from typing import Any
 import click
 from click.exceptions import NoArgsIsHelpError  # click 8.2+, as pyproject.toml asks
 
-from . import __version__, logs
-from .datasets import all_datasets
-from .errors import ConfigurationError
+from .. import __version__, logs
+from ..datasets import all_datasets
+from ..errors import ConfigurationError
+from ..model import Dataset
+from ..secrets import redact
 from .exits import run_reporting_errors
-from .model import Dataset
 from .options import UpperChoice, common_options, pop_shared, settings_from
-from .secrets import redact
 
 
 def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    from .schedule import parse_instant
+    from ..schedule import parse_instant
 
     if value is None:
         return None
@@ -49,7 +49,7 @@ def _collect_command(dataset: Dataset) -> click.Command:
         params = {name: value.upper() for name, value in options.items() if value is not None}
 
         def action() -> int:
-            from .collect import collect
+            from ..collect import collect
 
             if start is not None and end is not None and end < start:
                 raise click.UsageError(
@@ -162,7 +162,7 @@ def demo_command(output_dir: Path, serve: bool, port: int) -> None:
     With --serve, serve the same MISO-shaped samples on 127.0.0.1 until Ctrl-C, and
     print the watch command that collects from them.
     """
-    from .demo import run_demo, serve_samples
+    from ..demo import run_demo, serve_samples
 
     logs.configure("WARNING")
     if port and not serve:
@@ -189,7 +189,7 @@ def outbox_flush(**options: Any) -> None:
     shared = _shared(options)
 
     def action() -> int:
-        from .backends import open_backends
+        from ..backends import open_backends
 
         with open_backends(settings_from(shared).backends) as opened:
             before = opened.backends.outbox.pending()
@@ -200,10 +200,10 @@ def outbox_flush(**options: Any) -> None:
     run_reporting_errors(action)
 
 
-from .commands_collect import collect_command  # noqa: E402
-from .commands_export import export_command, plot_command  # noqa: E402
-from .commands_tables import query_command, tables_group  # noqa: E402
-from .commands_watch import status_command, watch_command  # noqa: E402
+from .collect import collect_command  # noqa: E402
+from .export import export_command, plot_command  # noqa: E402
+from .tables import query_command, tables_group  # noqa: E402
+from .watch import status_command, watch_command  # noqa: E402
 
 cli.add_command(collect_command)
 cli.add_command(watch_command)

@@ -8,8 +8,8 @@ from typing import NoReturn
 
 import click
 
-from .errors import GridcollectError
-from .secrets import redact
+from ..errors import GridcollectError
+from ..secrets import redact
 
 
 def run_reporting_errors(action: Callable[[], int]) -> NoReturn:

@@ -17,15 +17,15 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import click
 
-from .errors import ConfigurationError
-from .secrets import (
+from ..errors import ConfigurationError
+from ..secrets import (
     mask_url,
     password_of,
     redact,
     register_environment_secrets,
     register_secret,
 )
-from .settings import (
+from ..settings import (
     DEFAULT_API_BASE_URL,
     DEFAULT_CLAIM_LEASE_SECONDS,
     DEFAULT_KAFKA_TOPIC,
@@ -164,7 +164,7 @@ def _directory(ctx: click.Context, param: click.Parameter, value: str | None) ->
 def _kafka(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if not value:
         return None
-    from .notifiers.kafka import parse_connection_string
+    from ..notifiers.kafka import parse_connection_string
 
     try:
         config = parse_connection_string(
@@ -193,7 +193,7 @@ def _bucket(ctx: click.Context, param: click.Parameter, value: str | None) -> st
 
 
 def _topic(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from .notifiers.kafka import topic_problem
+    from ..notifiers.kafka import topic_problem
 
     if (problem := topic_problem(value)) is not None:
         raise click.BadParameter(problem)

@@ -1,4 +1,4 @@
-"""The ``tables sync`` and ``query`` commands: parse options, then call :mod:`.tables`.
+"""The ``tables sync`` and ``query`` commands: parse options, then call :mod:`gridcollect.tables`.
 
 pyarrow and duckdb are imported only inside the commands, so ``gridcollect --help``
 stays fast.
@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 
-from .commands_export import _store
+from ..secrets import redact
 from .exits import run_reporting_errors
+from .export import _store
 from .options import store_options
-from .secrets import redact
 
 QUERY_FORMATS = ("table", "csv", "json", "parquet")
 
@@ -39,9 +39,9 @@ def sync_command(datasets: tuple[str, ...], no_compact: bool, **options: Any) ->
     """
 
     def action() -> int:
+        from ..datasets import all_datasets
+        from ..tables.sync import TableSync
         from .dataset_args import dataset_named
-        from .datasets import all_datasets
-        from .tables.sync import TableSync
 
         named = {d.name: d for d in (dataset_named(n, "DATASET") for n in datasets)}
         chosen = [d for d in (list(named.values()) or all_datasets()) if d.table is not None]
@@ -79,9 +79,9 @@ def query_command(sql: str, fmt: str | None, output: Path | None, max_rows: int,
     """
 
     def action() -> int:
-        from .datasets import all_datasets
-        from .errors import ConfigurationError
-        from .tables.query import connect, duckdb
+        from ..datasets import all_datasets
+        from ..errors import ConfigurationError
+        from ..tables.query import connect, duckdb
 
         fmt_ = fmt or _format_for(output)
         if fmt_ == "parquet" and output is None:
@@ -120,11 +120,11 @@ def _emit(relation: Any, fmt: str, output: Path | None, max_rows: int) -> None:
     if fmt == "table":
         _write_text(_boxed(relation, max_rows), output)
         return
-    from .tables.query import arrow_table
+    from ..tables.query import arrow_table
 
     arrow = arrow_table(relation)
     if fmt == "parquet":
-        from .export.arrow import write
+        from ..export.arrow import write
 
         assert output is not None
         write(arrow.to_batches(), arrow.schema, output, "parquet")  # atomic, zstd

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import click
 
-from .datasets import all_datasets
-from .model import Dataset, Parameter
+from ..datasets import all_datasets
+from ..model import Dataset, Parameter
 
 
 def dataset_named(name: str, hint: str) -> Dataset:
