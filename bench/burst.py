@@ -13,9 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from gridcollect.burst import Job, collect_many
 from gridcollect.datasets import get
 from gridcollect.model import Slot
+from gridcollect.runs.burst import Job, collect_many
 from gridcollect.settings import HttpSettings, Settings
 from gridcollect.stores.local import fsync_directory
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from gridcollect import datasets
-from gridcollect.collect import collect
 from gridcollect.export import export, parse_range
 from gridcollect.replay import ReplayServer, Reply
+from gridcollect.runs.collect import collect
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 from gridcollect.stores.local import LocalStore
 

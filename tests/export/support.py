@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from gridcollect import datasets
-from gridcollect.collect import collect
 from gridcollect.model import Dataset, TableContext
 from gridcollect.replay import ReplayServer, Reply
+from gridcollect.runs.collect import collect
 from gridcollect.samples import sample
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 

@@ -19,12 +19,12 @@ from .exits import run_reporting_errors
 from .options import common_options, pop_shared, settings_from
 
 if TYPE_CHECKING:
-    from ..burst import Job
+    from ..runs.burst import Job
 
 
 def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Job]:
-    from ..burst import Job, current_slot
     from ..model import Slot
+    from ..runs.burst import Job, current_slot
 
     named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
     chosen = list(named.values()) or list(all_datasets())
@@ -67,7 +67,7 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
     jobs = _jobs(datasets, param, datetime.now(UTC))
 
     def action() -> int:
-        from ..burst import collect_many
+        from ..runs.burst import collect_many
 
         reports = collect_many(jobs, settings_from(shared), concurrency=concurrency,
                                processes=processes)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from ..collect import SlotResult
+    from ..runs.collect import SlotResult
 
 T = TypeVar("T")
 P = TypeVar("P")

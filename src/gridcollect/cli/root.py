@@ -26,7 +26,7 @@ from .options import UpperChoice, common_options, pop_shared, settings_from
 
 
 def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    from ..schedule import parse_instant
+    from ..runs.schedule import parse_instant
 
     if value is None:
         return None
@@ -49,7 +49,7 @@ def _collect_command(dataset: Dataset) -> click.Command:
         params = {name: value.upper() for name, value in options.items() if value is not None}
 
         def action() -> int:
-            from ..collect import collect
+            from ..runs.collect import collect
 
             if start is not None and end is not None and end < start:
                 raise click.UsageError(
@@ -162,7 +162,7 @@ def demo_command(output_dir: Path, serve: bool, port: int) -> None:
     With --serve, serve the same MISO-shaped samples on 127.0.0.1 until Ctrl-C, and
     print the watch command that collects from them.
     """
-    from ..demo import run_demo, serve_samples
+    from ..runs.demo import run_demo, serve_samples
 
     logs.configure("WARNING")
     if port and not serve:

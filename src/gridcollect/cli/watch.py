@@ -27,8 +27,8 @@ from .dataset_args import combinations, dataset_named, parameter_choices
 from .options import common_options, pop_shared, settings_from
 
 if TYPE_CHECKING:
+    from ..runs.watch import Target
     from ..tables.background import PeriodicSync
-    from ..watch import Target
 
 
 def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
@@ -49,9 +49,9 @@ def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
 def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     from datetime import timedelta
 
-    from ..schedule import request_floor
-    from ..watch import Target
-    from ..watch_timing import Timing
+    from ..runs.schedule import request_floor
+    from ..runs.watch import Target
+    from ..runs.watch_timing import Timing
 
     named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
     chosen = list(named.values()) or list(all_datasets())
@@ -151,7 +151,7 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
     from .. import keys
     from ..backends import check_publisher
     from ..metrics import MetricsServer, WatchMetrics
-    from ..watch import run_watch
+    from ..runs.watch import run_watch
 
     stop = threading.Event()
 

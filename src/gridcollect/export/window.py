@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from .. import keys
 from ..errors import ConfigurationError
 from ..model import Dataset
-from ..schedule import parse_instant
+from ..runs.schedule import parse_instant
 
 # A snapshot describes its operating day (EST) and at most the next 24 hours, and is
 # keyed by a time within that span, so rows of UTC day D sit in keys of days D-1 .. D+1.

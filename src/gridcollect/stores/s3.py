@@ -20,7 +20,7 @@ from ..secrets import mask_url
 DEFAULT_MAX_ATTEMPTS = 5
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 60.0
-MAX_POOL_CONNECTIONS = 64  # as many as a burst has workers (gridcollect.burst)
+MAX_POOL_CONNECTIONS = 64  # as many as a burst has workers (gridcollect.runs.burst)
 # 409 ConditionalRequestConflict: another conditional write to the key is in flight (our
 # own earlier attempt, say). S3 says retry: the same key, after a pause that grows.
 CONFLICT_ATTEMPTS = 6

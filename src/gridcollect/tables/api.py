@@ -71,7 +71,7 @@ def read(
 
 def _instant(value: str | datetime) -> datetime:
     if isinstance(value, str):
-        from ..schedule import parse_instant
+        from ..runs.schedule import parse_instant
 
         return parse_instant(value)
     if value.tzinfo is None:

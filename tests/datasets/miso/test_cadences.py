@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gridcollect import datasets
-from gridcollect.schedule import SOURCE_MIN_INTERVAL
+from gridcollect.runs.schedule import SOURCE_MIN_INTERVAL
 
 from .catalogue import rows_of, wire
 from .examples import REPO

@@ -27,10 +27,10 @@ from gridcollect import datasets, keys
 from gridcollect.digest import sha256_of
 from gridcollect.metrics import WatchMetrics
 from gridcollect.replay import ReplayServer, Reply
+from gridcollect.runs.watch import Target, Worker
+from gridcollect.runs.watch_timing import Cursor, Timing
 from gridcollect.samples import sample
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
-from gridcollect.watch import Target, Worker
-from gridcollect.watch_timing import Cursor, Timing
 
 LOAD = datasets.get("miso_realtime_total_load")
 C, P, OFF, F = 300.0, 60.0, 90.0, 60.0  # cadence, usual publication, --offset, floor

@@ -23,18 +23,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from .activity import record_run
-from .backends import OpenBackends, open_backends
-from .http import Fetcher
-from .model import Dataset, RunReport, Slot
-from .pipeline import Pipeline
-from .settings import MAX_CONCURRENCY, MAX_PROCESSES, Settings
-from .stores import Store
+from ..activity import record_run
+from ..backends import OpenBackends, open_backends
+from ..http import Fetcher
+from ..model import Dataset, RunReport, Slot
+from ..pipeline import Pipeline
+from ..settings import MAX_CONCURRENCY, MAX_PROCESSES, Settings
+from ..stores import Store
 
 if TYPE_CHECKING:
     from .burst_processes import WorkerProcesses
 
-log = logging.getLogger(__name__)
+# The name it logged under before the move to runs/, so that log filters keep working.
+log = logging.getLogger("gridcollect.burst")
 
 
 
@@ -75,7 +76,7 @@ def collect_many(
 
     A backend outage stops the burst (the first one is raised once every worker has
     stopped); any other failure is recorded against its job in the reports. A worker
-    process that dies stops it too (:class:`~gridcollect.burst_processes.WorkerDied`).
+    process that dies stops it too (:class:`~gridcollect.runs.burst_processes.WorkerDied`).
     """
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise ValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {concurrency}")

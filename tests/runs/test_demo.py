@@ -6,8 +6,9 @@ import gzip
 import json
 from pathlib import Path
 
-from gridcollect import datasets, demo
+from gridcollect import datasets
 from gridcollect.digest import sha256_of
+from gridcollect.runs import demo
 from gridcollect.samples import sample, shapes_of
 
 

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridcollect import burst_processes
-from gridcollect.burst import Job, collect_many, current_slot
 from gridcollect.errors import BackendUnavailable
 from gridcollect.model import Slot
 from gridcollect.replay import ReplayServer, Reply
+from gridcollect.runs import burst_processes
+from gridcollect.runs.burst import Job, collect_many, current_slot
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 
-from .support.toy import TOY
+from ..support.toy import TOY
 
 PATH = "/Toy/Feed"
 START = datetime(2025, 12, 5, 12, 0, tzinfo=UTC)
@@ -83,7 +83,7 @@ def test_failed_jobs_are_reported_and_others_stored(server, tmp_path):
 
 def test_reports_come_per_dataset_in_order_of_first_appearance(server, tmp_path):
     """Jobs of several datasets give one merged report each."""
-    from .support.toy import NO_PLACEHOLDER
+    from ..support.toy import NO_PLACEHOLDER
 
     unique_content(server)
     mixed = [Job(dataset, job.slot) for job, dataset in

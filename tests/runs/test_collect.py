@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridcollect.collect import collect
 from gridcollect.datasets.miso.realtime_total_load import DATASET as LOAD
 from gridcollect.errors import BackendUnavailable, ConfigurationError
 from gridcollect.replay import ReplayServer, Reply
+from gridcollect.runs.collect import collect
 from gridcollect.samples import sample
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 
-from .support.toy import TOY
+from ..support.toy import TOY
 
 START = datetime(2025, 12, 5, 12, 0, tzinfo=UTC)
 FIVE = timedelta(minutes=5)
@@ -226,9 +226,9 @@ def test_unusable_state_directory_stops_the_run_before_fetching(server, tmp_path
 def test_a_collect_run_records_the_newest_as_of_instant_it_stored(tmp_path):
     """status learns the as-of instant of what a one-shot collect stored, not only watch."""
     from gridcollect.activity import read_activity
-    from gridcollect.collect import collect as run_collect
     from gridcollect.datasets.miso.binding_constraints_reserve import DATASET as RESERVE
     from gridcollect.replay import ReplayServer, Reply
+    from gridcollect.runs.collect import collect as run_collect
     from gridcollect.settings import BackendSettings, HttpSettings, Settings
 
     body = {"RefId": "05-Dec-2025 - Interval 07:00 EST", "Constraint": []}

@@ -14,21 +14,22 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gridcollect import burst_processes, logs
-from gridcollect.burst import Job, collect_many
-from gridcollect.burst_processes import WorkerDied, start_method, threads_per_process
+from gridcollect import logs
 from gridcollect.datasets import get
 from gridcollect.digest import sha256_of
 from gridcollect.errors import BackendUnavailable
 from gridcollect.model import Slot
 from gridcollect.replay import ReplayServer, Reply
+from gridcollect.runs import burst_processes
+from gridcollect.runs.burst import Job, collect_many
+from gridcollect.runs.burst_processes import WorkerDied, start_method, threads_per_process
 from gridcollect.samples import sample
 from gridcollect.secrets import register_secret
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 
-from .reliability.faults import when_asked
-from .reliability.state import assert_consistent, local_state
-from .support.toy import NO_PLACEHOLDER, TOY
+from ..reliability.faults import when_asked
+from ..reliability.state import assert_consistent, local_state
+from ..support.toy import NO_PLACEHOLDER, TOY
 from .test_burst import PATH, START, jobs, notifications, settings_for, unique_content
 
 LOAD = "/RealTimeTotalLoad"

@@ -3,7 +3,7 @@
 Each dataset gets a :class:`Worker` thread with its own HTTP client and its own
 backends (SQLite handles cannot be shared between threads), so a slow or failing
 endpoint never holds up another. A worker polls when its dataset's next publication is
-expected (:mod:`gridcollect.watch_timing`) and again after short growing delays until
+expected (:mod:`gridcollect.runs.watch_timing`) and again after short growing delays until
 the data moves on: a later as-of instant than the newest one seen (read from the payload
 by the pipeline), or new content for a dataset whose payload carries no time. The key
 of what is stored is the pipeline's business (the payload's own as-of instant), never
@@ -22,18 +22,19 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .activity import ActivityLog
-from .backends import OpenBackends, open_backends
-from .digest import sha256_of
-from .errors import GridcollectError
-from .http import Fetched, Fetcher, FetchOutcome, NoData, Rejected, Unavailable
-from .metrics import WatchMetrics
-from .model import Dataset, Slot
-from .pipeline import Pipeline
-from .settings import Settings
+from ..activity import ActivityLog
+from ..backends import OpenBackends, open_backends
+from ..digest import sha256_of
+from ..errors import GridcollectError
+from ..http import Fetched, Fetcher, FetchOutcome, NoData, Rejected, Unavailable
+from ..metrics import WatchMetrics
+from ..model import Dataset, Slot
+from ..pipeline import Pipeline
+from ..settings import Settings
 from .watch_timing import Cursor, Outcome, Timing
 
-log = logging.getLogger(__name__)
+# The name it logged under before the move to runs/, so that log filters keep working.
+log = logging.getLogger("gridcollect.watch")
 
 _MAX_NAP_SECONDS = 30.0  # wake at least this often, so a changed wall clock is noticed
 

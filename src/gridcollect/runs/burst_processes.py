@@ -1,6 +1,6 @@
 """A burst spread over worker processes, so it is not held to one core by the GIL.
 
-Each worker process runs threads as :func:`~gridcollect.burst.work_in_threads` does, with
+Each worker process runs threads as :func:`~gridcollect.runs.burst.work_in_threads` does, with
 its own store, registry, outbox and HTTP clients; all take jobs from one shared counter,
 so a slow process simply takes fewer. The calling process keeps what must happen once:
 it flushes the outbox and recovers before the workers start, then merges their reports
@@ -35,16 +35,17 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any, Literal
 
-from . import datasets, logs
-from .backends import open_store
+from .. import datasets, logs
+from ..backends import open_store
+from ..errors import ConfigurationError, GridcollectError
+from ..model import RunReport, Slot
+from ..owner import this_owner
+from ..secrets import register_environment_secrets, register_secret, registered_secrets
+from ..settings import Settings
 from .burst import Job, work_in_threads
-from .errors import ConfigurationError, GridcollectError
-from .model import RunReport, Slot
-from .owner import this_owner
-from .secrets import register_environment_secrets, register_secret, registered_secrets
-from .settings import Settings
 
-log = logging.getLogger(__name__)
+# The name it logged under before the move to runs/, so that log filters keep working.
+log = logging.getLogger("gridcollect.burst_processes")
 
 # Tests set "fork" or "spawn"; None chooses (see start_method).
 StartMethod = Literal["fork", "spawn"]

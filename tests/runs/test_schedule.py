@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gridcollect.errors import ConfigurationError
-from gridcollect.schedule import parse_instant, plan_window
+from gridcollect.runs.schedule import parse_instant, plan_window
 
 FIVE = timedelta(minutes=5)
 
@@ -80,7 +80,7 @@ def test_a_very_long_window_is_planned_without_listing_its_slots():
 def test_request_floor_is_a_minute_at_natural_cadence_and_scales_with_compressed_time() -> None:
     """MISO's once-a-minute limit holds at the dataset's cadence and shrinks in proportion
     when the cadence is compressed; an explicit override wins."""
-    from gridcollect.schedule import request_floor
+    from gridcollect.runs.schedule import request_floor
 
     five = timedelta(minutes=5)
     assert request_floor(five) == timedelta(seconds=60)
@@ -92,7 +92,7 @@ def test_request_floor_is_a_minute_at_natural_cadence_and_scales_with_compressed
 def test_a_future_slot_is_polled_soon_after_it_starts_then_slower_until_one_cadence() -> None:
     """First poll 5 s into a 5-minute slot, then growing delays from the one-minute floor,
     never closer than the floor to the previous request, none after the deadline."""
-    from gridcollect.schedule import SlotPolls
+    from gridcollect.runs.schedule import SlotPolls
 
     start = at("2025-12-05T12:05:00")
     polls = SlotPolls(start, FIVE, timedelta(seconds=60))

@@ -22,13 +22,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from . import datasets
+from .. import datasets
+from ..errors import ConfigurationError
+from ..model import Dataset, RunReport
+from ..replay import ReplayServer, Reply
+from ..samples import ENDPOINTS, EST, WIRE_ENDPOINTS, Shape, sample, shapes_of
+from ..settings import BackendSettings, HttpSettings, Settings
 from .collect import collect
-from .errors import ConfigurationError
-from .model import Dataset, RunReport
-from .replay import ReplayServer, Reply
-from .samples import ENDPOINTS, EST, WIRE_ENDPOINTS, Shape, sample, shapes_of
-from .settings import BackendSettings, HttpSettings, Settings
 
 # 16:45 EST on the day the shared wire fixtures were recorded; constraints bind then.
 DEMO_INSTANT = datetime(2026, 10, 2, 21, 45, tzinfo=UTC)

@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from .activity import record_run
-from .backends import open_backends
-from .errors import ConfigurationError
-from .http import Fetcher
-from .model import Dataset, RunReport, Slot
-from .pipeline import Attempt, Pipeline
+from ..activity import record_run
+from ..backends import open_backends
+from ..errors import ConfigurationError
+from ..http import Fetcher
+from ..model import Dataset, RunReport, Slot
+from ..pipeline import Attempt, Pipeline
+from ..settings import Settings
 from .schedule import Plan, SlotPolls, plan_window, request_floor
-from .settings import Settings
 
-log = logging.getLogger(__name__)
+# The name it logged under before the move to runs/, so that log filters keep working.
+log = logging.getLogger("gridcollect.collect")
 
 
 @dataclass(frozen=True, slots=True)

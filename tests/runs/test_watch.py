@@ -12,11 +12,11 @@ import pytest
 
 from gridcollect.metrics import WatchMetrics
 from gridcollect.replay import ReplayServer, Reply
+from gridcollect.runs.watch import Target, run_watch
+from gridcollect.runs.watch_timing import Timing
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
-from gridcollect.watch import Target, run_watch
-from gridcollect.watch_timing import Timing
 
-from .support.toy import TOY
+from ..support.toy import TOY
 
 SLOT = datetime(2026, 3, 2, 12, 5, tzinfo=UTC).timestamp()
 
