@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import backends as backend_kinds
-from . import burst, coldstart, memory, polling, prices
+from . import burst, coldstart, memory, polling, prices, tables_lmp
 from . import tables as tables_bench
-from . import tables_lmp
 from .backends import Backends
 from .harness import ROOT
 from .report import Row, table, write
