@@ -33,7 +33,7 @@ HUB_SQL = ("SELECT CAST(interval_start_est AS DATE) AS market_day, max(lmp) AS m
            "arg_max(interval_start_est, lmp) AS at_est FROM miso_lmp_five_min_expost "
            f"WHERE node = '{HUB}' GROUP BY market_day ORDER BY market_day")
 NODE_SQL = ("SELECT node, CAST(interval_start_est AS DATE) AS market_day, "
-            "round(avg(lmp), 6) AS avg_lmp FROM miso_lmp_five_min_expost "
+            "avg(lmp) AS avg_lmp FROM miso_lmp_five_min_expost "
             "GROUP BY node, market_day ORDER BY node, market_day")
 QUERIES = {"hub": HUB_SQL, "node": NODE_SQL}
 
@@ -168,7 +168,7 @@ def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> 
         started = time.perf_counter()
         same = _file_rows(workdir / "week.parquet", sql)
         found[f"{name}_export_then_query_s"] = found["export_s"] + time.perf_counter() - started
-        found[f"{name}_same_answer"] = same == answers[name]
+        found[f"{name}_same_answer"] = _same(same, answers[name])
         found[f"{name}_export_over_query"] = (found[f"{name}_export_then_query_s"]
                                               / found[f"{name}_query_warm_s"])
     found["answer_rows"] = {name: len(rows) for name, rows in answers.items()}
@@ -200,33 +200,42 @@ def _watch_style(root: Path, generator: Generator, day: int, slots: range) -> di
             "mean_ms": sum(times) / len(times) * 1000, "max_ms": max(times) * 1000}
 
 
-def _csv_rows(path: Path) -> list[tuple[str, ...]]:
+def _csv_rows(path: Path) -> list[tuple[Any, ...]]:
     import csv
 
     with path.open() as handle:
         return [_normal(row) for row in list(csv.reader(handle))[1:]]
 
 
-def _file_rows(path: Path, sql: str) -> list[tuple[str, ...]]:
+def _file_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
     import duckdb
 
     sql = sql.replace(f"FROM {DATASET}", f"FROM '{path}'")
     return [_normal(row) for row in duckdb.sql(sql).fetchall()]
 
 
-def _normal(row: Any) -> tuple[str, ...]:
-    """A result row as comparable text: numbers to 6 decimals, dates and times as ISO."""
-    out = []
+def _normal(row: Any) -> tuple[Any, ...]:
+    """A result row as comparable values: numbers as floats, dates and times as ISO text."""
+    out: list[Any] = []
     for value in row:
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
         try:
-            out.append(f"{float(text):.6f}")
+            out.append(float(text))
         except ValueError:
             try:
                 out.append(datetime.fromisoformat(text).isoformat())
             except ValueError:
                 out.append(text)
     return tuple(out)
+
+
+def _same(one: list[tuple[Any, ...]], other: list[tuple[Any, ...]]) -> bool:
+    """Equal answers; averages may differ in their last bits with the order of summing."""
+    return len(one) == len(other) and all(
+        len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+                                 if isinstance(x, float) and isinstance(y, float) else x == y
+                                 for x, y in zip(a, b, strict=True))
+        for a, b in zip(one, other, strict=True))
 
 
 def rows(found: dict[str, Any], row: Any) -> list[Any]:
