@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import backends as backend_kinds
-from . import burst, coldstart, memory, polling, prices
+from . import burst, coldstart, memory, polling, prices, tables_lmp
 from . import tables as tables_bench
 from .backends import Backends
 from .harness import ROOT
@@ -43,6 +43,9 @@ class Profile:
     large_bytes: int
     price_snapshots: int = 48  # four hours of five-minute snapshots
     tables_days: int = 365  # market days of synthetic 5-minute load (288 snapshots each)
+    lmp_days: int = 7  # market days of synthetic lmp_five_min_expost (2,628 nodes each)
+    lmp_per_day: int = 288  # its snapshots a day
+    lmp_watch: int = 8  # its watch-style syncs of one snapshot, on a small and a full table
 
 
 FULL = Profile(repeats=3, watch=polling.WatchPlan(cadence=1.5, slots=30, delay=0.2,
@@ -53,7 +56,7 @@ SMOKE = Profile(repeats=1, watch=polling.WatchPlan(cadence=0.5, slots=4, delay=0
                                                     jitter=0.08, offset=0.27),
                 burst_snapshots=40, burst_slow_snapshots=8, concurrency_fast=4,
                 processes=2, concurrency_slow=8, large_bytes=6_000_000, price_snapshots=2,
-                tables_days=4)
+                tables_days=4, lmp_days=3, lmp_per_day=3, lmp_watch=1)
 
 
 def repeat(times: int, measure: Callable[[Path, int], dict[str, Any]]) -> list[dict[str, Any]]:
@@ -165,7 +168,11 @@ def main() -> int:
     parser.add_argument("--only", action="append", choices=SCENARIOS,
                         help="run only this scenario (repeatable)")
     parser.add_argument("--tables-days", type=int,
-                        help="market days of the tables scenario (default 365; smoke 4)")
+                        help="market days of the tables scenario's total load "
+                             "(default 365; smoke 4; 0 skips it)")
+    parser.add_argument("--tables-lmp-days", type=int,
+                        help="market days of the tables scenario's lmp_five_min_expost "
+                             "(default 7, a week; smoke 3 of 3 snapshots; 0 skips it)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench/results/latest.json")
     args = parser.parse_args()
     profile = SMOKE if args.smoke else FULL
@@ -198,10 +205,7 @@ def main() -> int:
         if "prices" in only and prices.available():
             rows += price_rows(profile)
         if "tables" in only:
-            days = args.tables_days or profile.tables_days
-            with tempfile.TemporaryDirectory(prefix="gridcollect-bench-") as workdir:
-                found = tables_bench.measure(Path(workdir), days)
-            rows += tables_bench.rows(found, Row)
+            rows += table_rows(profile, args.tables_days, args.tables_lmp_days)
     print(table(rows))
     write(args.output, rows, mode="smoke" if args.smoke else "full", repeats=profile.repeats)
     print(f"\nwrote {args.output} in {time.monotonic() - started:.0f}s", file=sys.stderr)
@@ -226,6 +230,22 @@ def memory_rows(profile: Profile, b: Backends) -> list[Row]:
                         "peak RSS", "MB", column(runs, "peak_rss_mb")))
     return rows
 
+
+def table_rows(profile: Profile, days: int | None, lmp_days: int | None) -> list[Row]:
+    """Synthetic total load (a year), then synthetic five-minute LMP (a week)."""
+    rows: list[Row] = []
+    days = profile.tables_days if days is None else days
+    lmp_days = profile.lmp_days if lmp_days is None else lmp_days
+    if days:
+        with tempfile.TemporaryDirectory(prefix="gridcollect-bench-") as workdir:
+            found = tables_bench.measure(Path(workdir), days)
+        rows += tables_bench.rows(found, Row)
+    if lmp_days and tables_lmp.available():
+        with tempfile.TemporaryDirectory(prefix="gridcollect-bench-") as workdir:
+            found = tables_lmp.measure(Path(workdir), lmp_days, per_day=profile.lmp_per_day,
+                                       watch=profile.lmp_watch)
+        rows += tables_lmp.rows(found, Row)
+    return rows
 
 
 def price_rows(profile: Profile) -> list[Row]:

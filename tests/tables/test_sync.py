@@ -149,6 +149,26 @@ def test_the_latest_view_ranks_every_revision_the_same_way(tmp_path):
     assert view == ranked
 
 
+def test_a_day_without_revisions_is_its_own_latest_without_ranking(tmp_path, monkeypatch):
+    """One revision per identity: the latest file holds the day's rows, and nothing
+    ranks them (a day of five-minute prices is ~760,000 rows to hold twice)."""
+    from gridcollect.tables import sync as sync_module
+
+    def ranked(*_args):
+        raise AssertionError("ranked a day whose identities do not repeat")
+
+    name = "miso_realtime_total_load"
+    fill(tmp_path, name, slots=1)
+    monkeypatch.setattr(sync_module, "_latest_rows", ranked)
+    report, _ = sync(tmp_path, name)
+    state = Manifest(LocalStore(tmp_path), table_root("sourcing", name)).load()
+    latest = state.current_latest()
+    assert latest and report.rows > 0
+    root = tmp_path / table_root("sourcing", name)
+    in_latest = sorted(map(str, sum((pq.read_table(root / p).to_pylist() for p in latest), [])))
+    assert in_latest == sorted(map(str, revisions(tmp_path, name)))
+
+
 def test_today_is_compacted_only_past_the_threshold(tmp_path):
     """A running day keeps its files until there are ``compact_files`` of them."""
     name = "miso_realtime_total_load"

@@ -47,13 +47,35 @@ def to_parquet(rows: Iterable[tuple[Any, ...]], schema: Any, table: Table) -> tu
 
 
 def write_sorted(arrow: Any, table: Table) -> bytes:
+    return write(arrow.sort_by(sort_keys(table)))
+
+
+def write(arrow: Any) -> bytes:
+    """Rows already in :func:`sort_keys` order as Parquet bytes."""
     import pyarrow.parquet as pq
 
-    arrow = arrow.sort_by(sort_keys(table))
     sink = io.BytesIO()
     pq.write_table(arrow, sink, compression="zstd", row_group_size=ROW_GROUP_ROWS,
                    coerce_timestamps="ms", allow_truncated_timestamps=True)
     return sink.getvalue()
+
+
+def repeats_identity(arrow: Any, table: Table) -> bool:
+    """Whether an identity has more than one row in ``arrow`` (sorted by :func:`sort_keys`,
+    so that repeats are neighbours); a null in an identity column counts as a repeat."""
+    import pyarrow.compute as pc
+
+    count = arrow.num_rows
+    if count < 2:
+        return False
+    same = None
+    for name in table.identity:
+        column = arrow.column(name)
+        if column.null_count:
+            return True
+        equal = pc.equal(column.slice(0, count - 1), column.slice(1))
+        same = equal if same is None else pc.and_(same, equal)
+    return same is None or bool(pc.any(same).as_py())
 
 
 def from_parquet(body: bytes, schema: Any) -> Any:

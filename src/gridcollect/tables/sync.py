@@ -36,7 +36,15 @@ from .layout import (
     table_root,
 )
 from .manifest import FileEntry, Manifest, State
-from .parquet import from_parquet, table_schema, to_parquet, write_sorted
+from .parquet import (
+    from_parquet,
+    repeats_identity,
+    sort_keys,
+    table_schema,
+    to_parquet,
+    write,
+    write_sorted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -248,25 +256,35 @@ class TableSync:
         import pyarrow as pa
 
         parts = []
+        body: bytes | None = None
         for path in paths:
             body = self.store.get(f"{self.root}/{path}")
             if body is None:
                 raise RuntimeError(f"{self.root}/{path} is in the manifest but not in the store")
             parts.append(from_parquet(body, self.schema))
-        merged = pa.concat_tables(parts)
+        merged = pa.concat_tables(parts).sort_by(sort_keys(self.table))
+        del parts  # the sorted copy is all that is needed now: a day can be ~1 M rows
         snapshots = sorted({key for old in paths for key in state.files[old].snapshots})
         added: list[FileEntry] = []
         removed: list[str] = []
         source = paths[0]
         if len(paths) > 1:
             source = file_name(day, state.seq + 1, secrets.token_hex(4))
-            self._put(source, write_sorted(merged, self.table))
+            body = write(merged)
+            self._put(source, body)
             added.append(FileEntry(source, merged.num_rows, snapshots))
             removed += paths
         if latest:
-            rows = _latest_rows(merged, self.table)
+            # One revision per identity (ex-post prices: one snapshot per interval) makes
+            # the day's rows their own latest, without DuckDB ranking a copy of them all.
+            if repeats_identity(merged, self.table):
+                rows = _latest_rows(merged, self.table)
+                body = write_sorted(rows, self.table)
+            else:
+                rows = merged
             path = latest_name(day, state.seq + 1, secrets.token_hex(4))
-            self._put(path, write_sorted(rows, self.table))
+            assert body is not None
+            self._put(path, body)
             added.append(FileEntry(path, rows.num_rows, snapshots, source=source))
             removed += [p for p, e in state.files.items()
                         if e.source is not None and parse_file(p)[0] == day]  # type: ignore[index]

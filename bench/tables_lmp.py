@@ -1,0 +1,280 @@
+"""Tables on a synthetic week of ``lmp_five_min_expost`` (2,628 nodes a snapshot): sync
+throughput, the cost of a new snapshot on the week's table, two queries against the
+snapshot-reading export, size and memory.
+
+Each snapshot is the recording (one interval's prices at every node) moved to its
+five-minute slot, written straight into the stored layout under the dataset's key
+template, with prices that vary by slot and node: a system-wide energy price following
+the day, each node's congestion scaled and jittered, its loss component as recorded, and
+the LMP their sum (so the energy-component rule holds as it does on the wire).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import random
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .harness import ROOT, gridcollect_command, run_child
+from .tables import _gridcollect
+
+RECORDING = (ROOT.parent / "shared" / "fixtures" / "miso" / "wire" / "MarketPricing"
+             / "GetRealTimeFiveMinExPost" / "Current.json")
+DATASET = "miso_lmp_five_min_expost"
+FIRST_DAY = datetime(2025, 1, 6, tzinfo=UTC)  # a Monday; market days on EST
+HUB = "INDIANA.HUB"
+HUB_SQL = ("SELECT CAST(interval_start_est AS DATE) AS market_day, max(lmp) AS max_lmp, "
+           "arg_max(interval_start_est, lmp) AS at_est FROM miso_lmp_five_min_expost "
+           f"WHERE node = '{HUB}' GROUP BY market_day ORDER BY market_day")
+NODE_SQL = ("SELECT node, CAST(interval_start_est AS DATE) AS market_day, "
+            "avg(lmp) AS avg_lmp FROM miso_lmp_five_min_expost "
+            "GROUP BY node, market_day ORDER BY node, market_day")
+QUERIES = {"hub": HUB_SQL, "node": NODE_SQL}
+
+
+def available() -> bool:
+    """The recording is read from the shared fixtures; without it, nothing to do."""
+    return RECORDING.is_file()
+
+
+class Generator:
+    """Snapshots of the recording, moved in time and varied."""
+
+    def __init__(self, root: Path, seed: int = 1, per_day: int = 288) -> None:
+        from gridcollect import datasets
+
+        self.root = root
+        self.per_day = per_day  # snapshots a market day (288; fewer for a smoke run)
+        self.template = datasets.get(DATASET).key_template
+        recorded = json.loads(RECORDING.read_text())
+        column = {name: i for i, name in enumerate(recorded["headers"])}
+        self.nodes = [(row[column["CPNODE"]].encode(), float(row[column["MLC"]]),
+                       float(row[column["MCC"]])) for row in recorded["data"]]
+        self.seed = seed
+        self.bytes = 0
+        self.count = 0
+        self._folder: Path | None = None
+
+    def day(self, day: int, slots: range | None = None) -> None:
+        """The five-minute snapshots ``slots`` (default: all) of market day ``day``."""
+        for slot in slots if slots is not None else range(self.per_day):
+            self.snapshot(day, slot)
+
+    def snapshot(self, day: int, slot: int) -> None:
+        noise = random.Random(self.seed * 1_000_000 + day * 1000 + slot)  # any order
+        at = FIRST_DAY + timedelta(days=day, hours=5, minutes=5 * slot)  # slot start, UTC
+        hour = slot / 12
+        energy = round(28 + 9 * math.sin(math.pi * (hour - 8) / 12) + 2 * math.sin(day)
+                       + noise.gauss(0, 1.5), 2)
+        congestion = 1 + 0.6 * math.sin(math.pi * (hour - 6) / 12) + noise.gauss(0, 0.1)
+        label = (at - timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S").encode()
+        rows = []
+        # Assembled as bytes: 2,628 rows a snapshot, 5.3 M a week.
+        for node, mlc, mcc in self.nodes:
+            mcc = round(mcc * congestion + noise.gauss(0, 0.05), 2)
+            rows.append(b'["%s","%s","%.2f","%.2f","%.2f"]'
+                        % (label, node, energy + mlc + mcc, mlc, mcc))
+        stamp = (at + timedelta(minutes=6)).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+        body = (b'{"data":{"headers":["INTERVAL","CPNODE","LMP","MLC","MCC"],"data":['
+                + b",".join(rows) + b']},"collection_metadata":{"dataset":"' + DATASET.encode()
+                + b'","collected_at":"' + stamp + b'"}}')
+        path = self.root / ("sourcing/" + self.template.format(t=at, suffix=""))
+        if path.parent != self._folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folder = path.parent
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        path.write_bytes(packed)
+        self.bytes += len(packed)
+        self.count += 1
+
+
+def _sync(root: Path) -> tuple[Any, dict[str, Any]]:
+    run = _gridcollect("tables", "sync", DATASET, "--output-dir", str(root),
+                       "--log-level", "WARNING")
+    return run, json.loads(run.stdout.strip().splitlines()[-1])["datasets"][0]
+
+
+def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> dict[str, Any]:
+    """Every figure over ``days`` market days of ``per_day`` snapshots (a week: 7 x 288 =
+    2,016; at least 3 days); ``watch`` watch-style syncs of one snapshot each on the
+    one-day table and on the full one."""
+    assert days >= 3 and per_day > watch + 1
+    root = workdir / "lmp"
+    generator = Generator(root, per_day=per_day)
+    found: dict[str, Any] = {"days": days, "per_day": per_day}
+    started = time.perf_counter()
+    generator.day(0)
+    run, report = _sync(root)
+    found["first_day_sync_per_s"] = report["read"] / run.wall
+    found["watch_small"] = _watch_style(root, generator, 1, range(watch))
+    generator.day(1, range(watch, per_day))
+    for day in range(2, days - 1):
+        generator.day(day)
+    last = per_day - watch - 1
+    generator.day(days - 1, range(last))
+    found["generate_s"] = time.perf_counter() - started
+    run, report = _sync(root)
+    found["bulk_snapshots"] = report["read"]
+    found["sync_per_s"] = report["read"] / run.wall
+    found["sync_cpu_ms_per_snapshot"] = run.cpu / report["read"] * 1000
+    found["sync_peak_rss_mb"] = run.max_rss_mb
+    found["watch_large"] = _watch_style(root, generator, days - 1, range(last, per_day - 1))
+    generator.day(days - 1, range(per_day - 1, per_day))
+    run, report = _sync(root)  # one new snapshot, by the command
+    assert report["read"] == 1, report
+    assert generator.count == days * per_day
+    found["command_one_large_s"] = run.wall
+    found["command_one_large_peak_rss_mb"] = run.max_rss_mb
+    found["snapshots"] = generator.count
+    found["table_rows"] = report["table_rows"]
+    tables = root / "sourcing" / "tables" / DATASET
+    found["table_mb"] = sum(p.stat().st_size for p in tables.rglob("*.parquet")) / 1e6
+    found["gzip_json_mb"] = generator.bytes / 1e6
+
+    answers = {}
+    for name, sql in QUERIES.items():
+        output = workdir / f"lmp-{name}.csv"
+        query = [*gridcollect_command(), "query", sql, "--output-dir", str(root),
+                 "--format", "csv", "--output", str(output)]
+        run_child(query, timeout=600)  # cold: file cache and imports
+        runs = [run_child(query, timeout=600) for _ in range(3)]
+        assert all(r.code == 0 for r in runs), runs[0].stderr[-2000:]
+        found[f"{name}_query_warm_s"] = sorted(r.wall for r in runs)[1]
+        found[f"{name}_query_peak_rss_mb"] = max(r.max_rss_mb for r in runs)
+        answers[name] = _csv_rows(output)
+
+    # The snapshot-reading export of the week (each interval has one revision, so all
+    # revisions are the latest ones; --all-revisions streams), then DuckDB on its file.
+    first = FIRST_DAY.date().isoformat()
+    end = (FIRST_DAY + timedelta(days=days)).date().isoformat()  # UTC days, inclusive
+    aside = workdir / "lmp-tables-aside"
+    shutil.move(tables, aside)
+    try:
+        started = time.perf_counter()
+        run = _gridcollect("export", DATASET, "--from", first, "--to", end, "--all-revisions",
+                           "--output-dir", str(root), "--output", str(workdir / "week.parquet"),
+                           "--log-level", "WARNING")
+        found["export_s"] = time.perf_counter() - started
+        found["export_peak_rss_mb"] = run.max_rss_mb
+    finally:
+        shutil.move(aside, tables)
+    for name, sql in QUERIES.items():
+        started = time.perf_counter()
+        same = _file_rows(workdir / "week.parquet", sql)
+        found[f"{name}_export_then_query_s"] = found["export_s"] + time.perf_counter() - started
+        found[f"{name}_same_answer"] = _same(same, answers[name])
+        found[f"{name}_export_over_query"] = (found[f"{name}_export_then_query_s"]
+                                              / found[f"{name}_query_warm_s"])
+    found["answer_rows"] = {name: len(rows) for name, rows in answers.items()}
+    return found
+
+
+def _watch_style(root: Path, generator: Generator, day: int, slots: range) -> dict[str, float]:
+    """What ``watch --tables`` pays per snapshot (see ``bench.tables._watch_style``):
+    median, mean and max ms per sync (a sync that compacts today's partition is the max)."""
+    from gridcollect import datasets
+    from gridcollect.stores.local import LocalStore
+    from gridcollect.tables.sync import TableSync, recent_keys
+
+    dataset = datasets.get(DATASET)
+    store = LocalStore(root)
+    midnight = FIRST_DAY + timedelta(days=day, hours=5)
+    clock = {"now": midnight + timedelta(minutes=5 * slots.start)}
+    sync = TableSync(dataset, store, "sourcing", now=lambda: clock["now"])
+    sync.run(recent_keys(dataset, store, "sourcing", clock["now"]))  # loads the manifest
+    times = []
+    for slot in slots:
+        generator.day(day, range(slot, slot + 1))
+        clock["now"] = midnight + timedelta(minutes=5 * slot + 6)
+        started = time.perf_counter()
+        report = sync.run(recent_keys(dataset, store, "sourcing", clock["now"]))
+        times.append(time.perf_counter() - started)
+        assert report.read == 1, report
+    return {"median_ms": sorted(times)[len(times) // 2] * 1000,
+            "mean_ms": sum(times) / len(times) * 1000, "max_ms": max(times) * 1000}
+
+
+def _csv_rows(path: Path) -> list[tuple[Any, ...]]:
+    import csv
+
+    with path.open() as handle:
+        return [_normal(row) for row in list(csv.reader(handle))[1:]]
+
+
+def _file_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    import duckdb
+
+    sql = sql.replace(f"FROM {DATASET}", f"FROM '{path}'")
+    return [_normal(row) for row in duckdb.sql(sql).fetchall()]
+
+
+def _normal(row: Any) -> tuple[Any, ...]:
+    """A result row as comparable values: numbers as floats, dates and times as ISO text."""
+    out: list[Any] = []
+    for value in row:
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        try:
+            out.append(float(text))
+        except ValueError:
+            try:
+                out.append(datetime.fromisoformat(text).isoformat())
+            except ValueError:
+                out.append(text)
+    return tuple(out)
+
+
+def _same(one: list[tuple[Any, ...]], other: list[tuple[Any, ...]]) -> bool:
+    """Equal answers; averages may differ in their last bits with the order of summing."""
+    return len(one) == len(other) and all(
+        len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+                                 if isinstance(x, float) and isinstance(y, float) else x == y
+                                 for x, y in zip(a, b, strict=True))
+        for a, b in zip(one, other, strict=True))
+
+
+def rows(found: dict[str, Any], row: Any) -> list[Any]:
+    """The scenario's figures as report rows (``row`` is :class:`bench.report.Row`)."""
+    label = (f"tables: {found['days']} days of lmp_five_min_expost "
+             f"({found['snapshots']} snapshots)")
+
+    def one(metric: str, unit: str, value: float, target: str = "", check: Any = None) -> Any:
+        return row(label, "embedded", metric, unit, [value], target, check)
+
+    small, large = found["watch_small"], found["watch_large"]
+    result = [
+        row(label, "embedded", "sync throughput (bulk)", "snapshots/s", [found["sync_per_s"]],
+            params={"bulk_snapshots": found["bulk_snapshots"]}),
+        one("sync CPU per snapshot (bulk)", "ms", found["sync_cpu_ms_per_snapshot"]),
+        one("sync peak RSS (bulk)", "MB", found["sync_peak_rss_mb"]),
+        one("watch-style sync of one new snapshot, 1-day table (median)", "ms",
+            small["median_ms"]),
+        one("watch-style sync of one new snapshot, full table (median)", "ms",
+            large["median_ms"]),
+        one("watch-style sync of one new snapshot, full table (max)", "ms", large["max_ms"]),
+        one("sync of one new snapshot by the command, full table", "s",
+            found["command_one_large_s"]),
+        one("table size / gzip JSON size", "%", found["table_mb"] / found["gzip_json_mb"] * 100),
+        one("table size on disk (revisions and _latest files)", "MB", found["table_mb"]),
+        one("gzip JSON snapshots", "MB", found["gzip_json_mb"]),
+        one("export from snapshots (--all-revisions) peak RSS", "MB",
+            found["export_peak_rss_mb"]),
+    ]
+    for name, what in (("hub", f"daily max LMP at {HUB}"), ("node", "average LMP per node "
+                                                                     "per day")):
+        result += [
+            one(f"{what} via gridcollect query, warm (whole command)", "s",
+                found[f"{name}_query_warm_s"]),
+            one(f"{what}: query peak RSS", "MB", found[f"{name}_query_peak_rss_mb"]),
+            one(f"{what} via export from snapshots + DuckDB on the file", "s",
+                found[f"{name}_export_then_query_s"]),
+            one(f"{what}: snapshot export / query", "x", found[f"{name}_export_over_query"]),
+            one(f"{what}: same answer both ways", "bool", float(found[f"{name}_same_answer"]),
+                "= 1", lambda v: v == 1),
+        ]
+    return result
