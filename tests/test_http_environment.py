@@ -7,7 +7,6 @@ import base64
 import select
 import socket
 import socketserver
-import threading
 
 import pytest
 
@@ -17,35 +16,20 @@ from gridcollect.secrets import mask_url
 from gridcollect.settings import HttpSettings
 
 from .reliability.tls import TlsReplayServer, self_signed_certificate
+from .support.loopback import LoopbackServer, read_head
 from .support.toy import TOY
 
 PATH = "/Toy/Feed"
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
-class TunnelProxy(socketserver.ThreadingTCPServer):
+class TunnelProxy(LoopbackServer):
     """A forward proxy for https:// URLs: answers CONNECT host:port, then relays bytes
     both ways. ``requests`` holds every request line it received."""
 
-    daemon_threads = True
-    allow_reuse_address = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _TunnelHandler)
+        super().__init__(_TunnelHandler)
         self.requests: list[str] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def __enter__(self) -> TunnelProxy:
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
 
 
 class _TunnelHandler(socketserver.BaseRequestHandler):
@@ -53,12 +37,9 @@ class _TunnelHandler(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         client: socket.socket = self.request
-        head = b""
-        while b"\r\n\r\n" not in head:
-            data = client.recv(4096)
-            if not data:
-                return
-            head += data
+        head = read_head(client)
+        if not head:
+            return
         line = head.split(b"\r\n", 1)[0].decode()
         self.server.requests.append(line)
         method, target, _ = line.split(" ", 2)

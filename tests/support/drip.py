@@ -11,27 +11,22 @@ import threading
 import time
 from typing import Literal
 
+from .loopback import LoopbackServer, read_head
+
 Phase = Literal["headers", "body", "chunked"]
 
 
-class DripServer(socketserver.ThreadingTCPServer):
+class DripServer(LoopbackServer):
     """Answers every request with a JSON body, dripping one ``phase`` of the answer:
     the status line and headers, a body of announced length, or a chunked body."""
 
-    daemon_threads = True
-    allow_reuse_address = True
-
     def __init__(self, phase: Phase, *, interval: float = 0.1, size: int = 11_000,
                  limit_seconds: float = 30.0) -> None:
-        super().__init__(("127.0.0.1", 0), _DripHandler)
+        super().__init__(_DripHandler)
         self.phase, self.interval, self.size = phase, interval, size
         self.limit_seconds = limit_seconds
         self.stopping = threading.Event()
         self.requests = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
     def answer(self) -> tuple[bytes, bytes]:
         """What is sent at once, and what is dripped after it."""
@@ -46,15 +41,9 @@ class DripServer(socketserver.ThreadingTCPServer):
             return b"", head + body
         return head, body
 
-    def __enter__(self) -> DripServer:
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
     def __exit__(self, *exc: object) -> None:
         self.stopping.set()
-        self.shutdown()
-        self.server_close()
+        super().__exit__(*exc)
 
 
 class _DripHandler(socketserver.BaseRequestHandler):
@@ -63,12 +52,8 @@ class _DripHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         server, sock = self.server, self.request
         server.requests += 1
-        received = b""
-        while b"\r\n\r\n" not in received:
-            chunk = sock.recv(4096)
-            if not chunk:
-                return
-            received += chunk
+        if not read_head(sock):
+            return
         at_once, dripped = server.answer()
         give_up = time.monotonic() + server.limit_seconds
         try:
