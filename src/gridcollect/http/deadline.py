@@ -31,7 +31,6 @@ class Deadline:
     """The instant by which the attempt run inside this context must be over."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.at = time.monotonic() + seconds
         self.expired = False
         self.done = False
@@ -146,16 +145,12 @@ class _Watched(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPConnection(_Watched):
-    pass
-
-
 class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
     pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
+    ConnectionCls = _Watched
 
 
 class _WatchedHTTPSPool(HTTPSConnectionPool):
