@@ -46,6 +46,8 @@ MAX_KEY_VARIANTS = 50
 # Pauses between reads of a key that a create-only write found taken but that does not
 # read back yet (about 3 s in all).
 EXISTING_READ_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)
+# What a dataset's as-of reader raises for a payload that does not say its instant.
+_AS_OF_ERRORS = (InvalidValue, LookupError, TypeError, ValueError, AttributeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +201,7 @@ class Pipeline:
             return floor_to(collected_at, self.dataset.cadence), "collected"
         try:
             return reader(payload).astimezone(UTC), "payload"
-        except (InvalidValue, LookupError, TypeError, ValueError, AttributeError) as exc:
+        except _AS_OF_ERRORS as exc:
             raise _Failed(f"validation failed: the snapshot's as-of instant: {exc}") from None
 
     def _keep(self, snapshot: Snapshot) -> str | None:
@@ -438,7 +440,7 @@ def _stored_as_of(dataset: Dataset, payload: Any) -> tuple[datetime | None, str]
     if dataset.as_of is not None:
         try:
             return dataset.as_of(payload).astimezone(UTC), "payload"
-        except (InvalidValue, LookupError, TypeError, ValueError, AttributeError):
+        except _AS_OF_ERRORS:
             pass
     return None, "unknown"
 
