@@ -67,6 +67,15 @@ class PendingClaim:
     expired: bool
     expired_seconds: float = 0.0
 
+    @classmethod
+    def of(
+        cls, name: str, key: str, owner: str, token: str, *, lease_until: float, now: float
+    ) -> PendingClaim:
+        """The claim whose lease runs until ``lease_until`` (0: unknown, long over), as
+        seen at ``now``, both by the registry's clock."""
+        return cls(name, key, owner, token, expired=lease_until <= now,
+                   expired_seconds=max(0.0, now - lease_until))
+
 
 def claim_index(name: str) -> str:
     """The key of the index of open claims that ``name`` (``hash:env:dgroup:sha``) joins."""

@@ -203,11 +203,10 @@ class RedisRegistry:
                 if value is None:  # registered, expired or foreign: no longer open
                     self._client.zrem(index, name)
                     continue
-                lease_until = float(value.get("lease_until") or 0)
-                pending.append(PendingClaim(
+                pending.append(PendingClaim.of(
                     name, str(value.get("key", "")), str(value.get("owner", "")),
-                    str(value.get("token", "")), expired=lease_until <= now,
-                    expired_seconds=max(0.0, now - lease_until),
+                    str(value.get("token", "")),
+                    lease_until=float(value.get("lease_until") or 0), now=now,
                 ))
             return pending
 

@@ -159,9 +159,8 @@ class SqliteRegistry:
             (prefix, prefix + "\uffff", now, limit),
         ).fetchall()
         return [
-            PendingClaim(row["name"], row["key"], row["owner"] or "", row["token"] or "",
-                         expired=row["lease_until"] is None or row["lease_until"] <= now,
-                         expired_seconds=max(0.0, now - (row["lease_until"] or 0.0)))
+            PendingClaim.of(row["name"], row["key"], row["owner"] or "", row["token"] or "",
+                            lease_until=row["lease_until"] or 0.0, now=now)
             for row in rows
         ]
 
