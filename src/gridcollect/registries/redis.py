@@ -115,6 +115,8 @@ class RedisRegistry:
         self._url = mask_url(url) if url else f"redis://{self._address}/{kwargs.get('db', 0)}"
         self._claim = client.register_script(_CLAIM)
         self._release = client.register_script(_RELEASE)
+        # Also run from a lease keeper's timer thread: redis-py clients are thread-safe.
+        self._renew = client.register_script(_RENEW)
 
     @classmethod
     def from_url(cls, url: str) -> RedisRegistry:
@@ -185,8 +187,7 @@ class RedisRegistry:
         self._call("release", self._release, keys=[name, claim_index(name)], args=[token])
 
     def renew(self, name: str, *, token: str, lease_seconds: float) -> bool:
-        script = self._client.register_script(_RENEW)  # redis-py clients are thread-safe
-        reply = self._call("renew", script, keys=[name, claim_index(name)],
+        reply = self._call("renew", self._renew, keys=[name, claim_index(name)],
                            args=[token, str(float(lease_seconds))])
         return int(reply) == 1
 
