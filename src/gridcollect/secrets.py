@@ -30,21 +30,27 @@ def split_userinfo(authority_and_rest: str) -> tuple[str | None, str]:
     return (userinfo, rest) if at else (None, authority_and_rest)
 
 
+def split_url(url: str) -> tuple[str, str | None, str]:
+    """``url`` as ``(scheme://, user info, rest)``; the scheme part is empty for a URL
+    without one (``user:pass@host:port``), the user info ``None`` for one without."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "", *split_userinfo(url)
+    return f"{scheme}{sep}", *split_userinfo(rest)
+
+
 def mask_url(url: str) -> str:
     """``url`` with the password of its user info and any secret query value replaced.
 
     Works with or without a scheme (``user:pass@host:port``) and with several hosts
     (``kafka://u:p@h1:9092,h2:9092/topic``).
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    userinfo, rest = split_userinfo(rest)
+    scheme, userinfo, rest = split_url(url)
     rest = _SECRET_PARAM.sub(lambda m: m.group(1) + MASK if m.group(2) else m.group(0), rest)
     if userinfo is not None:
         user, colon, _password = userinfo.partition(":")
         rest = f"{user}:{MASK}@{rest}" if colon else f"{userinfo}@{rest}"
-    return f"{scheme}{sep}{rest}"
+    return f"{scheme}{rest}"
 
 
 def scrub(text: str, *secrets: str | None) -> str:
@@ -92,8 +98,7 @@ def register_environment_secrets() -> None:
 
 def password_of(url: str) -> str | None:
     """The password of ``url``'s user info (split at the last ``@``), if it has one."""
-    _scheme, sep, rest = url.partition("://")
-    userinfo, _rest = split_userinfo(rest if sep else url)
+    _scheme, userinfo, _rest = split_url(url)
     if userinfo is None:
         return None
     _user, colon, password = userinfo.partition(":")

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from ..errors import ConfigurationError, NotifierUnavailable
-from ..secrets import MASK, mask_url, scrub, split_userinfo
+from ..secrets import MASK, mask_url, scrub, split_url
 from . import Notification
 
 log = logging.getLogger(__name__)
@@ -100,14 +100,10 @@ def parse_connection_string(
     def fail(problem: str) -> ConfigurationError:
         return ConfigurationError(f"bad Kafka connection string {shown!r}: {problem}")
 
-    text = value.strip()
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        rest = text
-    elif scheme.lower() != "kafka":
-        raise fail(f"scheme must be kafka://, not {scheme}://")
     # Split as mask_url does, so whatever parses as the password is what gets masked.
-    userinfo, rest = split_userinfo(rest)
+    scheme, userinfo, rest = split_url(value.strip())
+    if scheme and scheme.lower() != "kafka://":
+        raise fail(f"scheme must be kafka://, not {scheme}")
     rest, _, query = rest.partition("?")
     hosts, _, topic = rest.partition("/")
     username = password = None
