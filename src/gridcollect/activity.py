@@ -16,7 +16,7 @@ from typing import Any
 from .errors import BackendUnavailable
 from .model import RunReport
 from .secrets import redact
-from .state_db import open_state_db
+from .state_db import add_columns, open_state_db
 from .stores import Store
 
 log = logging.getLogger(__name__)
@@ -167,21 +167,9 @@ class ActivityLog:
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
             db = open_state_db(self.path, _SCHEMA, what="activity file")
-            _add_missing_columns(db)
+            add_columns(db, "activity", _ADDED_COLUMNS, path=self.path, what="activity file")
             self._db = db
         return self._db
-
-
-def _add_missing_columns(db: sqlite3.Connection) -> None:
-    """Bring a file written by an older version up to the current columns."""
-    present = {row[1] for row in db.execute("PRAGMA table_info(activity)")}
-    for name, declaration in _ADDED_COLUMNS.items():
-        if name not in present:
-            try:
-                db.execute(f"ALTER TABLE activity ADD COLUMN {name} {declaration}")
-            except sqlite3.OperationalError as exc:
-                if "duplicate column" not in str(exc):  # another writer added it first
-                    raise
 
 
 def record_run(

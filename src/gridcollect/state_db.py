@@ -7,6 +7,7 @@ import os
 import sqlite3
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import BackendUnavailable
@@ -39,6 +40,22 @@ def open_state_db(
         except (OSError, sqlite3.Error) as exc:
             raise BackendUnavailable(f"cannot open {what} {path}: {exc}") from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def add_columns(
+    db: sqlite3.Connection, table: str, columns: Mapping[str, str], *, path: Path, what: str
+) -> None:
+    """Give ``table`` those of ``columns`` (name: declaration) it lacks: a file written by
+    an older release, brought up to date when it is opened."""
+    present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    for name, declaration in columns.items():
+        if name in present:
+            continue
+        try:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it first
+                raise BackendUnavailable(f"cannot upgrade {what} {path}: {exc}") from None
 
 
 def _open(path: Path, schema: str) -> sqlite3.Connection:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ..errors import BackendUnavailable, NotifierUnavailable
-from ..state_db import open_state_db
+from ..state_db import add_columns, open_state_db
 from . import Notification, Publisher
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,9 @@ class Outbox:
         self.path = path
         self.destination = destination
         self._db = open_state_db(path, _SCHEMA, what="outbox")
-        _add_destination_column(self._db, path)
+        # An outbox written by an older release: its rows' destination is unknown ('').
+        add_columns(self._db, "outbox", {"destination": "TEXT NOT NULL DEFAULT ''"},
+                    path=path, what="outbox")
 
     def enqueue(self, notification: Notification) -> None:
         """Persist a notification before anything tries to deliver it."""
@@ -98,15 +100,3 @@ class Outbox:
 
     def close(self) -> None:
         self._db.close()
-
-
-def _add_destination_column(db: sqlite3.Connection, path: Path) -> None:
-    """Bring an outbox written by an older release up to date (its rows: unknown)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
-    if "destination" in columns:
-        return
-    try:
-        db.execute("ALTER TABLE outbox ADD COLUMN destination TEXT NOT NULL DEFAULT ''")
-    except sqlite3.OperationalError as exc:
-        if "duplicate column" not in str(exc):  # another process migrated it first
-            raise BackendUnavailable(f"cannot upgrade outbox {path}: {exc}") from None
