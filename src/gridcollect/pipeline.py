@@ -98,9 +98,10 @@ class Pipeline:
         self.lease_seconds = lease_seconds
         self.now = now
         self.report = RunReport(dataset=dataset.name)
-        # The as-of instant of the latest valid snapshot fetched (stored or not): how
-        # ``watch`` tells from the data alone whether the source has moved on.
+        # The as-of instant and digest of the latest valid snapshot fetched (stored or
+        # not): how ``watch`` tells from the data alone whether the source has moved on.
         self.last_as_of: datetime | None = None
+        self.last_sha256: str | None = None
 
     def collect(self, slot: Slot) -> str | None:
         """Collect one slot; return the stored key, or ``None`` if nothing was stored.
@@ -130,10 +131,10 @@ class Pipeline:
         wait through both). Only backend outages escape.
         """
         self.report.total_candidates += 1
-        self.last_as_of = None
+        self.last_as_of = self.last_sha256 = None
         try:
             snapshot = self._fetch(slot)
-            self.last_as_of = snapshot.as_of
+            self.last_as_of, self.last_sha256 = snapshot.as_of, snapshot.sha256
             return Attempt(stored_key=self._keep(snapshot), as_of=snapshot.as_of)
         except _Failed as failure:
             return Attempt(failure=str(failure))

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 
 from ..activity import ActivityLog
 from ..backends import OpenBackends, open_backends
-from ..digest import sha256_of
 from ..errors import GridcollectError
 from ..http import Fetched, Fetcher, FetchOutcome, NoData, Rejected, Unavailable
 from ..metrics import WatchMetrics
@@ -190,7 +189,8 @@ class Worker:
         # Only a time the payload states is an as-of instant (not the stand-in time of a
         # dataset whose payloads state none).
         as_of = pipeline.last_as_of if self.target.dataset.as_of is not None else None
-        moved_on = self._moved_on(as_of, sha256_of(seen.payload))
+        assert pipeline.last_sha256 is not None  # a valid snapshot was fetched
+        moved_on = self._moved_on(as_of, pipeline.last_sha256)
         return Poll("new" if moved_on else "unchanged", key=key, as_of=as_of)
 
     def _moved_on(self, as_of: datetime | None, digest: str) -> bool:
