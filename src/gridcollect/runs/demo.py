@@ -35,6 +35,8 @@ DEMO_INSTANT = datetime(2026, 10, 2, 21, 45, tzinfo=UTC)
 # With --serve, each dataset publishes its next snapshot this often (wall-clock aligned),
 # so a watch on the same cadence stores a new one every slot.
 SERVE_CADENCE_SECONDS = 20
+# Every endpoint the samples cover, in one shape or both.
+_SAMPLED = (*ENDPOINTS, *WIRE_ENDPOINTS)
 
 _EXPLANATION = """\
 What just happened
@@ -63,8 +65,7 @@ def run_demo(output_dir: Path, *, echo: Callable[[str], None]) -> int:
     given = Path(output_dir)
     output_dir = given.resolve()
     backends = BackendSettings(output_dir=output_dir)
-    sampled = (*ENDPOINTS, *WIRE_ENDPOINTS)
-    chosen = [d for d in datasets.all_datasets() if d.endpoint.strip("/") in sampled]
+    chosen = _sampled_datasets()
     for dataset in datasets.all_datasets():
         if dataset not in chosen:
             echo(f"skipping {dataset.name}: the demo has no sample for /{dataset.endpoint}")
@@ -130,8 +131,7 @@ def serve_samples(port: int, output_dir: Path, *, echo: Callable[[str], None],
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
     server = ReplayServer(port=port)
-    sampled = (*ENDPOINTS, *WIRE_ENDPOINTS)
-    for endpoint in sampled:
+    for endpoint in _SAMPLED:
         for shape in shapes_of(endpoint):
             server.set_publisher(f"/{shape}/{endpoint}", _Publisher(endpoint, shape))
     try:
@@ -140,7 +140,7 @@ def serve_samples(port: int, output_dir: Path, *, echo: Callable[[str], None],
         raise ConfigurationError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
     try:
         cadences = " ".join(f"--cadence {d.command}={SERVE_CADENCE_SECONDS}"
-                            for d in datasets.all_datasets() if d.endpoint.strip("/") in sampled)
+                            for d in _sampled_datasets())
         echo(f"MISO stand-in on {server.url} (wire shape under /wire, documented under "
              f"/documented); a new snapshot every {SERVE_CADENCE_SECONDS}s. Ctrl-C stops it.")
         echo("In another terminal:")
@@ -174,11 +174,16 @@ class _Publisher:
         return Reply(body=sample(self._endpoint, self._shape, at))
 
 
+def _sampled_datasets() -> list[Dataset]:
+    """The datasets whose endpoint the samples cover."""
+    return [d for d in datasets.all_datasets() if d.endpoint.strip("/") in _SAMPLED]
+
+
 def _routes() -> dict[str, Reply]:
     """Every sampled endpoint in both shapes, fixed at the demo instant."""
     return {
         f"/{shape}/{endpoint}": Reply(body=sample(endpoint, shape, DEMO_INSTANT))
-        for endpoint in (*ENDPOINTS, *WIRE_ENDPOINTS)
+        for endpoint in _SAMPLED
         for shape in shapes_of(endpoint)
     }
 
