@@ -9,7 +9,7 @@ import pytest
 
 from gridcollect.errors import BackendUnavailable
 from gridcollect.model import Slot
-from gridcollect.replay import ReplayServer, Reply
+from gridcollect.replay import Reply
 from gridcollect.runs import burst_processes
 from gridcollect.runs.burst import Job, collect_many, current_slot
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
@@ -18,12 +18,6 @@ from ..support.toy import TOY
 
 PATH = "/Toy/Feed"
 START = datetime(2025, 12, 5, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def server():
-    with ReplayServer() as srv:
-        yield srv
 
 
 def unique_content(server, *, delay=0.0):

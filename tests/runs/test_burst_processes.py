@@ -19,7 +19,7 @@ from gridcollect.datasets import get
 from gridcollect.digest import sha256_of
 from gridcollect.errors import BackendUnavailable
 from gridcollect.model import Slot
-from gridcollect.replay import ReplayServer, Reply
+from gridcollect.replay import Reply
 from gridcollect.runs import burst_processes
 from gridcollect.runs.burst import Job, collect_many
 from gridcollect.runs.burst_processes import WorkerDied, start_method, threads_per_process
@@ -34,12 +34,6 @@ from .test_burst import PATH, START, jobs, notifications, settings_for, unique_c
 
 LOAD = "/RealTimeTotalLoad"
 WAIT_SECONDS = 60  # bounds every burst a test runs in a thread: a hang fails, never blocks
-
-
-@pytest.fixture
-def server():
-    with ReplayServer() as srv:
-        yield srv
 
 
 @pytest.fixture

@@ -64,12 +64,6 @@ class Publisher:
         return Reply(body=sample("RealTimeTotalLoad", "wire", published))
 
 
-@pytest.fixture
-def server():
-    with ReplayServer() as srv:
-        yield srv
-
-
 def settings_for(server, tmp_path, **backend):
     return Settings(http=HttpSettings(api_base_url=server.url, max_retries=0),
                     backends=BackendSettings(output_dir=tmp_path, **backend))
@@ -227,7 +221,7 @@ def test_a_collect_run_records_the_newest_as_of_instant_it_stored(tmp_path):
     """status learns the as-of instant of what a one-shot collect stored, not only watch."""
     from gridcollect.activity import read_activity
     from gridcollect.datasets.miso.binding_constraints_reserve import DATASET as RESERVE
-    from gridcollect.replay import ReplayServer, Reply
+    from gridcollect.replay import Reply
     from gridcollect.runs.collect import collect as run_collect
     from gridcollect.settings import BackendSettings, HttpSettings, Settings
 
