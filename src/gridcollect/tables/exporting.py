@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..export.engine import ReadStats, table_of
-from ..export.window import Range, key_prefixes
+from ..export.engine import ReadStats, snapshot_keys, table_of
+from ..export.window import Range
 from ..model import Dataset
 from .layout import TableStore, market_day, table_root
 from .manifest import Manifest
@@ -26,8 +26,7 @@ def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, 
     except ImportError:
         return None
     table = table_of(dataset)
-    listed = [key for listing in key_prefixes(dataset, prefix, wanted)
-              for key in store.keys(listing) if key.endswith(".json.gz")]
+    listed = snapshot_keys(dataset, store, prefix, wanted)
     state = Manifest(store, table_root(prefix, dataset.name)).load()
     if not listed or any(key not in state.read for key in listed):
         return None
