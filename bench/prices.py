@@ -23,9 +23,8 @@ from gridcollect.runs.collect import collect
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 from gridcollect.stores.local import LocalStore
 
-from .harness import ROOT, gridcollect_command, run_child
+from .harness import WIRE, gridcollect_command, run_child
 
-WIRE = ROOT.parent / "shared" / "fixtures" / "miso" / "wire"
 FIRST = datetime(2026, 10, 2, 16, 50)  # the recordings' interval, EST
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
