@@ -40,11 +40,9 @@ def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, 
     connection.execute(
         f"CREATE VIEW __export_revisions AS SELECT * FROM {_quote(name + '_revisions')} "
         "WHERE snapshot_key IN (SELECT key FROM __export_keys) "
-        "AND interval_start >= $start AND interval_start < $stop "
-        "AND date BETWEEN $first AND $last".replace("$start", _stamp(wanted.start))
-        .replace("$stop", _stamp(wanted.stop))
-        .replace("$first", f"DATE '{market_day(wanted.start)}'")
-        .replace("$last", f"DATE '{market_day(wanted.stop)}'"))
+        f"AND interval_start >= {_stamp(wanted.start)} AND interval_start < "
+        f"{_stamp(wanted.stop)} AND date BETWEEN DATE '{market_day(wanted.start)}' "
+        f"AND DATE '{market_day(wanted.stop)}'")
     stats.snapshots = len(readable)
     counted = connection.execute("SELECT count(*) FROM __export_revisions").fetchall()
     stats.rows_read = counted[0][0]
