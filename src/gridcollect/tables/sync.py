@@ -21,7 +21,14 @@ from typing import Any
 
 import orjson
 
-from ..export.engine import UNREADABLE, decode, listed_snapshots, snapshot_keys, table_of
+from ..export.engine import (
+    UNREADABLE,
+    decode,
+    listed_snapshots,
+    picker,
+    snapshot_keys,
+    table_of,
+)
 from ..model import Dataset, Table
 from .layout import (
     TableStore,
@@ -102,7 +109,7 @@ class TableSync:
         self.root = table_root(prefix, dataset.name)
         self.manifest = Manifest(store, self.root)
         self.schema = table_schema(dataset.name, self.table)
-        self.names = [column.name for column in self.table.columns]
+        self.pick = picker(self.table)
         self.batch_rows = batch_rows
         self.compact_files = compact_files
         self.now = now or (lambda: datetime.now(UTC))
@@ -166,7 +173,7 @@ class TableSync:
                 day = days.get(start)
                 if day is None:
                     day = days[start] = market_day(start)
-                by_day[day].append((*(row[name] for name in self.names), ref, key, position))
+                by_day[day].append((*self.pick(row), ref, key, position))
         except UNREADABLE as exc:
             log.warning("cannot read %s: %s", key, exc)
             batch.unreadable.append(key)
