@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -137,3 +138,44 @@ def size_rows(found: dict[str, Any], one: Any) -> list[Any]:
         one("table size on disk (revisions and _latest files)", "MB", found["table_mb"]),
         one("gzip JSON snapshots", "MB", found["gzip_json_mb"]),
     ]
+
+
+def csv_rows(path: Path) -> list[tuple[Any, ...]]:
+    """A query's CSV answer (header skipped) as :func:`normal` rows."""
+    import csv
+
+    with path.open() as handle:
+        return [normal(row) for row in list(csv.reader(handle))[1:]]
+
+
+def file_rows(path: Path, sql: str, dataset: str) -> list[tuple[Any, ...]]:
+    """``sql`` (written against the ``dataset`` view) answered by DuckDB on an exported
+    file, as :func:`normal` rows."""
+    import duckdb
+
+    sql = sql.replace(f"FROM {dataset}", f"FROM '{path}'")
+    return [normal(row) for row in duckdb.sql(sql).fetchall()]
+
+
+def normal(row: Any) -> tuple[Any, ...]:
+    """A result row as comparable values: numbers as floats, dates and times as ISO text."""
+    out: list[Any] = []
+    for value in row:
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        try:
+            out.append(float(text))
+        except ValueError:
+            try:
+                out.append(datetime.fromisoformat(text).isoformat())
+            except ValueError:
+                out.append(text)
+    return tuple(out)
+
+
+def same(one: list[tuple[Any, ...]], other: list[tuple[Any, ...]]) -> bool:
+    """Equal answers; averages may differ in their last bits with the order of summing."""
+    return len(one) == len(other) and all(
+        len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+                                 if isinstance(x, float) and isinstance(y, float) else x == y
+                                 for x, y in zip(a, b, strict=True))
+        for a, b in zip(one, other, strict=True))

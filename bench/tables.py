@@ -112,7 +112,7 @@ def measure(workdir: Path, days: int) -> dict[str, Any]:
     found["query_warm_s"], found["query_peak_rss_mb"] = lake.warm_query(
         root, PEAK_SQL, workdir / "peaks.csv", timeout=120)
     found["query_engine_s"] = _in_process_query(root)
-    peaks = _csv_peaks(workdir / "peaks.csv")
+    peaks = [row[:2] for row in lake.csv_rows(workdir / "peaks.csv")]
 
     last = (FIRST_DAY + timedelta(days=days - 1)).date().isoformat()
     first = FIRST_DAY.date().isoformat()
@@ -123,12 +123,13 @@ def measure(workdir: Path, days: int) -> dict[str, Any]:
         run = lake.gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
                            str(root), "--output", str(workdir / "year.parquet"))
         found["export_peak_rss_mb"] = run.max_rss_mb
-        snapshot_peaks = _peaks_of(workdir / "year.parquet")
+        snapshot_peaks = [row[:2] for row in lake.file_rows(workdir / "year.parquet",
+                                                            PEAK_SQL, DATASET)]
         found["export_then_query_s"] = time.perf_counter() - started
     finally:
         shutil.move(aside, tables)
     # The query also sees the watch-style day after the exported range.
-    found["same_answer"] = snapshot_peaks == [p for p in peaks if p[0] <= last]
+    found["same_answer"] = lake.same(snapshot_peaks, [p for p in peaks if p[0][:10] <= last])
     found["export_over_query"] = found["export_then_query_s"] / found["query_warm_s"]
     run = lake.gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
                        str(root), "--output", str(workdir / "year-tables.parquet"))
@@ -158,21 +159,6 @@ def _in_process_query(root: Path) -> float:
         connection.sql(PEAK_SQL).fetchall()
         times.append(time.perf_counter() - started)
     return sorted(times)[1]
-
-
-def _peaks_of(path: Path) -> list[tuple[str, float]]:
-    """The daily-peak answer from an exported file."""
-    import duckdb
-
-    sql = PEAK_SQL.replace("FROM miso_realtime_total_load", f"FROM '{path}'")
-    return [(day.isoformat(), peak) for day, peak, _at in duckdb.sql(sql).fetchall()]
-
-
-def _csv_peaks(path: Path) -> list[tuple[str, float]]:
-    import csv
-
-    with path.open() as handle:
-        return [(row["market_day"], float(row["peak_mw"])) for row in csv.DictReader(handle)]
 
 
 def rows(found: dict[str, Any], row: Any) -> list[Any]:

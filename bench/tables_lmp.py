@@ -118,7 +118,7 @@ def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> 
         output = workdir / f"lmp-{name}.csv"
         found[f"{name}_query_warm_s"], found[f"{name}_query_peak_rss_mb"] = lake.warm_query(
             root, sql, output)
-        answers[name] = _csv_rows(output)
+        answers[name] = lake.csv_rows(output)
 
     # The snapshot-reading export of the week (each interval has one revision, so all
     # revisions are the latest ones; --all-revisions streams), then DuckDB on its file.
@@ -137,9 +137,9 @@ def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> 
         shutil.move(aside, tables)
     for name, sql in QUERIES.items():
         started = time.perf_counter()
-        same = _file_rows(workdir / "week.parquet", sql)
+        same = lake.file_rows(workdir / "week.parquet", sql, DATASET)
         found[f"{name}_export_then_query_s"] = found["export_s"] + time.perf_counter() - started
-        found[f"{name}_same_answer"] = _same(same, answers[name])
+        found[f"{name}_same_answer"] = lake.same(same, answers[name])
         found[f"{name}_export_over_query"] = (found[f"{name}_export_then_query_s"]
                                               / found[f"{name}_query_warm_s"])
     found["answer_rows"] = {name: len(rows) for name, rows in answers.items()}
@@ -152,44 +152,6 @@ def _watch_style(root: Path, generator: Generator, day: int, slots: range) -> di
     midnight = FIRST_DAY + timedelta(days=day, hours=5)
     return lake.watch_style(root, DATASET, lambda slot: generator.day(day, range(slot, slot + 1)),
                             midnight, slots, lag=timedelta(minutes=6))
-
-
-def _csv_rows(path: Path) -> list[tuple[Any, ...]]:
-    import csv
-
-    with path.open() as handle:
-        return [_normal(row) for row in list(csv.reader(handle))[1:]]
-
-
-def _file_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    import duckdb
-
-    sql = sql.replace(f"FROM {DATASET}", f"FROM '{path}'")
-    return [_normal(row) for row in duckdb.sql(sql).fetchall()]
-
-
-def _normal(row: Any) -> tuple[Any, ...]:
-    """A result row as comparable values: numbers as floats, dates and times as ISO text."""
-    out: list[Any] = []
-    for value in row:
-        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        try:
-            out.append(float(text))
-        except ValueError:
-            try:
-                out.append(datetime.fromisoformat(text).isoformat())
-            except ValueError:
-                out.append(text)
-    return tuple(out)
-
-
-def _same(one: list[tuple[Any, ...]], other: list[tuple[Any, ...]]) -> bool:
-    """Equal answers; averages may differ in their last bits with the order of summing."""
-    return len(one) == len(other) and all(
-        len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
-                                 if isinstance(x, float) and isinstance(y, float) else x == y
-                                 for x, y in zip(a, b, strict=True))
-        for a, b in zip(one, other, strict=True))
 
 
 def rows(found: dict[str, Any], row: Any) -> list[Any]:
