@@ -26,8 +26,10 @@ def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, 
     except ImportError:
         return None
     table = table_of(dataset)
-    listed = snapshot_keys(dataset, store, prefix, wanted)
     state = Manifest(store, table_root(prefix, dataset.name)).load()
+    if not state.read:
+        return None  # no table yet: spare the listing that reading the snapshots repeats
+    listed = snapshot_keys(dataset, store, prefix, wanted)
     if not listed or any(key not in state.read for key in listed):
         return None
     import pyarrow as pa
