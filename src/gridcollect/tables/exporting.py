@@ -14,7 +14,7 @@ from ..export.window import Range
 from ..model import Dataset
 from .layout import TableStore, market_day, table_root
 from .manifest import Manifest
-from .query import _quote, arrow_table, connect, latest_sql, register
+from .query import arrow_table, connect, latest_sql, quote, register
 
 
 def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, *,
@@ -40,7 +40,7 @@ def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, 
     connection.register("__export_keys", pa.table({"key": readable}))
     name = dataset.name
     connection.execute(
-        f"CREATE VIEW __export_revisions AS SELECT * FROM {_quote(name + '_revisions')} "
+        f"CREATE VIEW __export_revisions AS SELECT * FROM {quote(name + '_revisions')} "
         "WHERE snapshot_key IN (SELECT key FROM __export_keys) "
         f"AND interval_start >= {_stamp(wanted.start)} AND interval_start < "
         f"{_stamp(wanted.stop)} AND date BETWEEN DATE '{market_day(wanted.start)}' "
@@ -48,8 +48,8 @@ def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, 
     stats.snapshots = len(readable)
     counted = connection.execute("SELECT count(*) FROM __export_revisions").fetchall()
     stats.rows_read = counted[0][0]
-    columns = ", ".join(_quote(field.name) for field in schema)
-    identity = ", ".join(_quote(column) for column in table.identity)
+    columns = ", ".join(quote(field.name) for field in schema)
+    identity = ", ".join(quote(column) for column in table.identity)
     if all_revisions:
         sql = (f"SELECT {columns} FROM __export_revisions "
                "ORDER BY snapshot_key, snapshot_row")
