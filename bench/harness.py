@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+WIRE = ROOT.parent / "shared" / "fixtures" / "miso" / "wire"  # the recorded MISO answers
 START_SECONDS = 20.0
 STOP_SECONDS = 5.0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,12 +24,23 @@ from gridcollect.runs.collect import collect
 from gridcollect.settings import BackendSettings, HttpSettings, Settings
 from gridcollect.stores.local import LocalStore
 
-from .harness import ROOT, gridcollect_command, run_child
+from .harness import WIRE, gridcollect_command, run_child
 
-WIRE = ROOT.parent / "shared" / "fixtures" / "miso" / "wire"
 FIRST = datetime(2026, 10, 2, 16, 50)  # the recordings' interval, EST
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _iso_interval(t: datetime) -> list[tuple[bytes, bytes]]:
+    """The five-minute ex-post prices name their interval in ISO form."""
+    return [(b"2026-10-02T16:50:00", t.strftime("%Y-%m-%dT%H:%M:%S").encode())]
+
+
+def _ref_interval(t: datetime) -> list[tuple[bytes, bytes]]:
+    """The consolidated table names it in its RefId and in each row's hour and minute."""
+    ref = f"{t.day:02d}-{_MONTHS[t.month - 1]}-{t.year} - Interval {t:%H:%M} EST"
+    return [(b"02-Oct-2026 - Interval 16:50 EST", ref.encode()),
+            (b'"HourAndMin":"16:50"', f'"HourAndMin":"{t:%H:%M}"'.encode())]
 
 
 @dataclass(frozen=True)
@@ -37,21 +49,19 @@ class Case:
 
     name: str
     fixture: str
+    moved: Callable[[datetime], list[tuple[bytes, bytes]]]  # (recorded, moved) texts
 
     def body(self, index: int) -> bytes:
         """The recording, moved on by ``index`` five-minute intervals."""
-        original = (WIRE / f"{self.fixture}.json").read_bytes()
-        t = FIRST + timedelta(minutes=5 * index)
-        if self.name == "miso_lmp_five_min_expost":
-            return original.replace(b"2026-10-02T16:50:00", t.strftime("%Y-%m-%dT%H:%M:%S")
-                                    .encode())
-        ref = f"{t.day:02d}-{_MONTHS[t.month - 1]}-{t.year} - Interval {t:%H:%M} EST"
-        return (original.replace(b"02-Oct-2026 - Interval 16:50 EST", ref.encode())
-                .replace(b'"HourAndMin":"16:50"', f'"HourAndMin":"{t:%H:%M}"'.encode()))
+        body = (WIRE / f"{self.fixture}.json").read_bytes()
+        for recorded, moved in self.moved(FIRST + timedelta(minutes=5 * index)):
+            body = body.replace(recorded, moved)
+        return body
 
 
-CASES = (Case("miso_lmp_consolidated", "MarketPricing/GetLmpConsolidatedTable"),
-         Case("miso_lmp_five_min_expost", "MarketPricing/GetRealTimeFiveMinExPost/Current"))
+CASES = (Case("miso_lmp_consolidated", "MarketPricing/GetLmpConsolidatedTable", _ref_interval),
+         Case("miso_lmp_five_min_expost", "MarketPricing/GetRealTimeFiveMinExPost/Current",
+              _iso_interval))
 
 
 def available() -> bool:

@@ -9,7 +9,6 @@ market day so far, and values that follow the day and the season with some noise
 
 from __future__ import annotations
 
-import gzip
 import json
 import math
 import random
@@ -19,9 +18,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from .harness import ROOT, gridcollect_command, run_child
+from . import lake
+from .harness import WIRE
 
-RECORDING = ROOT.parent / "shared" / "fixtures" / "miso" / "wire" / "RealTimeTotalLoad.json"
+RECORDING = WIRE / "RealTimeTotalLoad.json"
 DATASET = "miso_realtime_total_load"
 EST = timezone(timedelta(hours=-5))
 FIRST_DAY = datetime(2025, 1, 1, tzinfo=UTC)
@@ -31,14 +31,11 @@ PEAK_SQL = ("SELECT CAST(interval_start_est AS DATE) AS market_day, max(mw) AS p
             "WHERE series = 'load_5min' GROUP BY market_day ORDER BY market_day")
 
 
-class Generator:
+class Generator(lake.SnapshotFiles):
     """Snapshots of the recording, moved in time and varied."""
 
     def __init__(self, root: Path, seed: int = 1) -> None:
-        from gridcollect import datasets
-
-        self.root = root
-        self.template = datasets.get(DATASET).key_template
+        super().__init__(root, DATASET)
         self.recording = json.loads(RECORDING.read_text())["LoadInfo"]
         loads = [float(row["Load"]["Value"]) for row in self.recording["FiveMinTotalLoad"]]
         # A day's shape: the recorded five-minute loads, extended by the hourly cleared MW.
@@ -46,9 +43,6 @@ class Generator:
         self.shape = [loads[i] if i < len(loads) else hourly[i // 12] for i in range(288)]
         self.seed = seed
         self.random = random.Random(seed)
-        self.bytes = 0
-        self.count = 0
-        self._folder: Path | None = None
 
     def day(self, day: int, slots: range = range(288)) -> None:
         """The five-minute snapshots ``slots`` of market day ``day`` (0 = FIRST_DAY)."""
@@ -78,28 +72,8 @@ class Generator:
                 + b'],"MediumTermLoadForecast":[' + forecast + b'],"FiveMinTotalLoad":['
                 + five + b']}},"collection_metadata":{"collected_at":"' + stamp
                 + b'","source":"miso","data_type":"realtime_total_load"}}')
-        key = "sourcing/" + self.template.format(t=at, suffix="")
-        path = self.root / key
-        if path.parent != self._folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._folder = path.parent
-        packed = gzip.compress(body, mtime=0)
-        path.write_bytes(packed)
-        self.bytes += len(packed)
-        self.count += 1
+        self.write(at, body)
 
-
-def _gridcollect(*args: str, timeout: float = 7200) -> Any:
-    run = run_child([*gridcollect_command(), *args], timeout=timeout)
-    if run.code != 0:
-        raise RuntimeError(f"gridcollect {args[0]} failed ({run.code}): {run.stderr[-2000:]}")
-    return run
-
-
-def _sync(root: Path) -> tuple[Any, dict[str, Any]]:
-    run = _gridcollect("tables", "sync", DATASET, "--output-dir", str(root),
-                       "--log-level", "WARNING")
-    return run, json.loads(run.stdout.strip().splitlines()[-1])["datasets"][0]
 
 
 def measure(workdir: Path, days: int) -> dict[str, Any]:
@@ -111,10 +85,10 @@ def measure(workdir: Path, days: int) -> dict[str, Any]:
     started = time.perf_counter()
     for day in range(small):
         generator.day(day)
-    _sync(root)
+    lake.sync(root, DATASET)
     # One more day on a small table, then the bulk, then one more day on the large table.
     generator.day(small)
-    run, report = _sync(root)
+    run, report = lake.sync(root, DATASET)
     found["incremental_small_ms_per_snapshot"] = run.wall / report["read"] * 1000
     found["watch_small_ms_per_sync"] = _watch_style(root, generator, small + 1)
     generator.day(small + 1, range(WATCH_SNAPSHOTS, 288))
@@ -122,31 +96,23 @@ def measure(workdir: Path, days: int) -> dict[str, Any]:
         generator.day(day)
     found["generate_s"] = time.perf_counter() - started
     bulk_before = generator.count
-    run, report = _sync(root)
-    found["bulk_snapshots"] = report["read"]
-    found["sync_per_s"] = report["read"] / run.wall
-    found["sync_cpu_ms_per_snapshot"] = run.cpu / report["read"] * 1000
-    found["sync_peak_rss_mb"] = run.max_rss_mb
+    lake.bulk_sync(found, root, DATASET)
     generator.day(days - 1)
-    run, report = _sync(root)
+    run, report = lake.sync(root, DATASET)
     found["incremental_large_ms_per_snapshot"] = run.wall / report["read"] * 1000
     found["incremental_large_table_rows"] = report["table_rows"]
     found["watch_large_ms_per_sync"] = _watch_style(root, generator, days)
     found["snapshots"] = generator.count
     assert generator.count == bulk_before + 288 + WATCH_SNAPSHOTS
-    tables = root / "sourcing" / "tables" / DATASET
-    found["table_mb"] = sum(p.stat().st_size for p in tables.rglob("*.parquet")) / 1e6
+    tables = generator.tables()
+    found["table_mb"] = generator.table_mb()
     found["gzip_json_mb"] = generator.bytes / 1e6
     found["table_rows"] = report["table_rows"]
 
-    query = [*gridcollect_command(), "query", PEAK_SQL, "--output-dir", str(root),
-             "--format", "csv", "--output", str(workdir / "peaks.csv")]
-    run_child(query)  # cold: file cache and imports
-    runs = [run_child(query) for _ in range(3)]
-    found["query_warm_s"] = sorted(r.wall for r in runs)[1]
-    found["query_peak_rss_mb"] = max(r.max_rss_mb for r in runs)
+    found["query_warm_s"], found["query_peak_rss_mb"] = lake.warm_query(
+        root, PEAK_SQL, workdir / "peaks.csv", timeout=120)
     found["query_engine_s"] = _in_process_query(root)
-    peaks = _csv_peaks(workdir / "peaks.csv")
+    peaks = [row[:2] for row in lake.csv_rows(workdir / "peaks.csv")]
 
     last = (FIRST_DAY + timedelta(days=days - 1)).date().isoformat()
     first = FIRST_DAY.date().isoformat()
@@ -154,44 +120,29 @@ def measure(workdir: Path, days: int) -> dict[str, Any]:
     shutil.move(tables, aside)  # today's export: the snapshots, read one by one
     try:
         started = time.perf_counter()
-        run = _gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
+        run = lake.gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
                            str(root), "--output", str(workdir / "year.parquet"))
         found["export_peak_rss_mb"] = run.max_rss_mb
-        snapshot_peaks = _peaks_of(workdir / "year.parquet")
+        snapshot_peaks = [row[:2] for row in lake.file_rows(workdir / "year.parquet",
+                                                            PEAK_SQL, DATASET)]
         found["export_then_query_s"] = time.perf_counter() - started
     finally:
         shutil.move(aside, tables)
     # The query also sees the watch-style day after the exported range.
-    found["same_answer"] = snapshot_peaks == [p for p in peaks if p[0] <= last]
+    found["same_answer"] = lake.same(snapshot_peaks, [p for p in peaks if p[0][:10] <= last])
     found["export_over_query"] = found["export_then_query_s"] / found["query_warm_s"]
-    run = _gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
+    run = lake.gridcollect("export", DATASET, "--from", first, "--to", last, "--output-dir",
                        str(root), "--output", str(workdir / "year-tables.parquet"))
     found["export_from_tables_s"] = run.wall
     return found
 
 
 def _watch_style(root: Path, generator: Generator, day: int) -> float:
-    """What ``watch --tables`` pays per snapshot: one new snapshot, then a sync of the
-    day folders around it, the manifest kept in memory (ms per sync, median)."""
-    from gridcollect import datasets
-    from gridcollect.stores.local import LocalStore
-    from gridcollect.tables.sync import TableSync, recent_keys
-
-    dataset = datasets.get(DATASET)
-    store = LocalStore(root)
+    """What ``watch --tables`` pays per snapshot (see :func:`bench.lake.watch_style`) on
+    the first ``WATCH_SNAPSHOTS`` slots of ``day``: median ms per sync."""
     midnight = FIRST_DAY + timedelta(days=day, hours=5)
-    clock = {"now": midnight}
-    sync = TableSync(dataset, store, "sourcing", now=lambda: clock["now"])
-    sync.run(recent_keys(dataset, store, "sourcing", midnight))  # loads the manifest
-    times = []
-    for slot in range(WATCH_SNAPSHOTS):
-        generator.day(day, range(slot, slot + 1))
-        clock["now"] = midnight + timedelta(minutes=5 * slot)
-        started = time.perf_counter()
-        report = sync.run(recent_keys(dataset, store, "sourcing", clock["now"]))
-        times.append(time.perf_counter() - started)
-        assert report.read == 1
-    return sorted(times)[len(times) // 2] * 1000
+    return lake.watch_style(root, DATASET, lambda slot: generator.day(day, range(slot, slot + 1)),
+                            midnight, range(WATCH_SNAPSHOTS))["median_ms"]
 
 
 def _in_process_query(root: Path) -> float:
@@ -210,33 +161,15 @@ def _in_process_query(root: Path) -> float:
     return sorted(times)[1]
 
 
-def _peaks_of(path: Path) -> list[tuple[str, float]]:
-    """The daily-peak answer from an exported file."""
-    import duckdb
-
-    sql = PEAK_SQL.replace("FROM miso_realtime_total_load", f"FROM '{path}'")
-    return [(day.isoformat(), peak) for day, peak, _at in duckdb.sql(sql).fetchall()]
-
-
-def _csv_peaks(path: Path) -> list[tuple[str, float]]:
-    import csv
-
-    with path.open() as handle:
-        return [(row["market_day"], float(row["peak_mw"])) for row in csv.DictReader(handle)]
-
-
 def rows(found: dict[str, Any], row: Any) -> list[Any]:
     """The scenario's figures as report rows (``row`` is :class:`bench.report.Row`)."""
     days = found["days"]
     label = f"tables: {days} days of 5-min total load ({found['snapshots']} snapshots)"
 
-    def one(metric: str, unit: str, value: float, target: str = "", check: Any = None) -> Any:
-        return row(label, "embedded", metric, unit, [value], target, check)
-
+    one, (throughput, cpu, rss) = lake.sync_rows(found, row, label)
     return [
-        row(label, "embedded", "sync throughput (bulk)", "snapshots/s", [found["sync_per_s"]],
-            params={"bulk_snapshots": found["bulk_snapshots"]}),
-        one("sync CPU per snapshot (bulk)", "ms", found["sync_cpu_ms_per_snapshot"]),
+        throughput,
+        cpu,
         one("sync of one more day, small table (per snapshot, whole command)", "ms",
             found["incremental_small_ms_per_snapshot"]),
         one("sync of one more day, full table (per snapshot, whole command)", "ms",
@@ -245,7 +178,7 @@ def rows(found: dict[str, Any], row: Any) -> list[Any]:
             found["watch_small_ms_per_sync"]),
         one("watch-style sync of one new snapshot, full table", "ms",
             found["watch_large_ms_per_sync"]),
-        one("sync peak RSS (bulk)", "MB", found["sync_peak_rss_mb"]),
+        rss,
         one("daily peak via gridcollect query, warm (whole command)", "s",
             found["query_warm_s"], "< 1 s", lambda v: v < 1),
         one("daily peak, DuckDB time alone (views registered)", "s",
@@ -256,9 +189,7 @@ def rows(found: dict[str, Any], row: Any) -> list[Any]:
         one("snapshot export / query", "x", found["export_over_query"]),
         one("export of the range from the tables", "s", found["export_from_tables_s"]),
         one("export from snapshots peak RSS", "MB", found["export_peak_rss_mb"]),
-        one("table size / gzip JSON size", "%", found["table_mb"] / found["gzip_json_mb"] * 100),
-        one("table size on disk (revisions and _latest files)", "MB", found["table_mb"]),
-        one("gzip JSON snapshots", "MB", found["gzip_json_mb"]),
+        *lake.size_rows(found, one),
         one("same daily peaks both ways", "bool", float(found["same_answer"]), "= 1",
             lambda v: v == 1),
     ]

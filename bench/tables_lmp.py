@@ -11,7 +11,6 @@ the LMP their sum (so the energy-component rule holds as it does on the wire).
 
 from __future__ import annotations
 
-import gzip
 import json
 import math
 import random
@@ -21,11 +20,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .harness import ROOT, gridcollect_command, run_child
-from .tables import _gridcollect
+from . import lake
+from .harness import WIRE
 
-RECORDING = (ROOT.parent / "shared" / "fixtures" / "miso" / "wire" / "MarketPricing"
-             / "GetRealTimeFiveMinExPost" / "Current.json")
+RECORDING = WIRE / "MarketPricing" / "GetRealTimeFiveMinExPost" / "Current.json"
 DATASET = "miso_lmp_five_min_expost"
 FIRST_DAY = datetime(2025, 1, 6, tzinfo=UTC)  # a Monday; market days on EST
 HUB = "INDIANA.HUB"
@@ -43,23 +41,17 @@ def available() -> bool:
     return RECORDING.is_file()
 
 
-class Generator:
+class Generator(lake.SnapshotFiles):
     """Snapshots of the recording, moved in time and varied."""
 
     def __init__(self, root: Path, seed: int = 1, per_day: int = 288) -> None:
-        from gridcollect import datasets
-
-        self.root = root
+        super().__init__(root, DATASET, level=6)
         self.per_day = per_day  # snapshots a market day (288; fewer for a smoke run)
-        self.template = datasets.get(DATASET).key_template
         recorded = json.loads(RECORDING.read_text())
         column = {name: i for i, name in enumerate(recorded["headers"])}
         self.nodes = [(row[column["CPNODE"]].encode(), float(row[column["MLC"]]),
                        float(row[column["MCC"]])) for row in recorded["data"]]
         self.seed = seed
-        self.bytes = 0
-        self.count = 0
-        self._folder: Path | None = None
 
     def day(self, day: int, slots: range | None = None) -> None:
         """The five-minute snapshots ``slots`` (default: all) of market day ``day``."""
@@ -84,20 +76,8 @@ class Generator:
         body = (b'{"data":{"headers":["INTERVAL","CPNODE","LMP","MLC","MCC"],"data":['
                 + b",".join(rows) + b']},"collection_metadata":{"dataset":"' + DATASET.encode()
                 + b'","collected_at":"' + stamp + b'"}}')
-        path = self.root / ("sourcing/" + self.template.format(t=at, suffix=""))
-        if path.parent != self._folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._folder = path.parent
-        packed = gzip.compress(body, compresslevel=6, mtime=0)
-        path.write_bytes(packed)
-        self.bytes += len(packed)
-        self.count += 1
+        self.write(at, body)
 
-
-def _sync(root: Path) -> tuple[Any, dict[str, Any]]:
-    run = _gridcollect("tables", "sync", DATASET, "--output-dir", str(root),
-                       "--log-level", "WARNING")
-    return run, json.loads(run.stdout.strip().splitlines()[-1])["datasets"][0]
 
 
 def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> dict[str, Any]:
@@ -110,7 +90,7 @@ def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> 
     found: dict[str, Any] = {"days": days, "per_day": per_day}
     started = time.perf_counter()
     generator.day(0)
-    run, report = _sync(root)
+    run, report = lake.sync(root, DATASET)
     found["first_day_sync_per_s"] = report["read"] / run.wall
     found["watch_small"] = _watch_style(root, generator, 1, range(watch))
     generator.day(1, range(watch, per_day))
@@ -119,35 +99,26 @@ def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> 
     last = per_day - watch - 1
     generator.day(days - 1, range(last))
     found["generate_s"] = time.perf_counter() - started
-    run, report = _sync(root)
-    found["bulk_snapshots"] = report["read"]
-    found["sync_per_s"] = report["read"] / run.wall
-    found["sync_cpu_ms_per_snapshot"] = run.cpu / report["read"] * 1000
-    found["sync_peak_rss_mb"] = run.max_rss_mb
+    lake.bulk_sync(found, root, DATASET)
     found["watch_large"] = _watch_style(root, generator, days - 1, range(last, per_day - 1))
     generator.day(days - 1, range(per_day - 1, per_day))
-    run, report = _sync(root)  # one new snapshot, by the command
+    run, report = lake.sync(root, DATASET)  # one new snapshot, by the command
     assert report["read"] == 1, report
     assert generator.count == days * per_day
     found["command_one_large_s"] = run.wall
     found["command_one_large_peak_rss_mb"] = run.max_rss_mb
     found["snapshots"] = generator.count
     found["table_rows"] = report["table_rows"]
-    tables = root / "sourcing" / "tables" / DATASET
-    found["table_mb"] = sum(p.stat().st_size for p in tables.rglob("*.parquet")) / 1e6
+    tables = generator.tables()
+    found["table_mb"] = generator.table_mb()
     found["gzip_json_mb"] = generator.bytes / 1e6
 
     answers = {}
     for name, sql in QUERIES.items():
         output = workdir / f"lmp-{name}.csv"
-        query = [*gridcollect_command(), "query", sql, "--output-dir", str(root),
-                 "--format", "csv", "--output", str(output)]
-        run_child(query, timeout=600)  # cold: file cache and imports
-        runs = [run_child(query, timeout=600) for _ in range(3)]
-        assert all(r.code == 0 for r in runs), runs[0].stderr[-2000:]
-        found[f"{name}_query_warm_s"] = sorted(r.wall for r in runs)[1]
-        found[f"{name}_query_peak_rss_mb"] = max(r.max_rss_mb for r in runs)
-        answers[name] = _csv_rows(output)
+        found[f"{name}_query_warm_s"], found[f"{name}_query_peak_rss_mb"] = lake.warm_query(
+            root, sql, output)
+        answers[name] = lake.csv_rows(output)
 
     # The snapshot-reading export of the week (each interval has one revision, so all
     # revisions are the latest ones; --all-revisions streams), then DuckDB on its file.
@@ -157,7 +128,7 @@ def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> 
     shutil.move(tables, aside)
     try:
         started = time.perf_counter()
-        run = _gridcollect("export", DATASET, "--from", first, "--to", end, "--all-revisions",
+        run = lake.gridcollect("export", DATASET, "--from", first, "--to", end, "--all-revisions",
                            "--output-dir", str(root), "--output", str(workdir / "week.parquet"),
                            "--log-level", "WARNING")
         found["export_s"] = time.perf_counter() - started
@@ -166,9 +137,9 @@ def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> 
         shutil.move(aside, tables)
     for name, sql in QUERIES.items():
         started = time.perf_counter()
-        same = _file_rows(workdir / "week.parquet", sql)
+        same = lake.file_rows(workdir / "week.parquet", sql, DATASET)
         found[f"{name}_export_then_query_s"] = found["export_s"] + time.perf_counter() - started
-        found[f"{name}_same_answer"] = _same(same, answers[name])
+        found[f"{name}_same_answer"] = lake.same(same, answers[name])
         found[f"{name}_export_over_query"] = (found[f"{name}_export_then_query_s"]
                                               / found[f"{name}_query_warm_s"])
     found["answer_rows"] = {name: len(rows) for name, rows in answers.items()}
@@ -176,66 +147,11 @@ def measure(workdir: Path, days: int, *, per_day: int = 288, watch: int = 8) -> 
 
 
 def _watch_style(root: Path, generator: Generator, day: int, slots: range) -> dict[str, float]:
-    """What ``watch --tables`` pays per snapshot (see ``bench.tables._watch_style``):
-    median, mean and max ms per sync (a sync that compacts today's partition is the max)."""
-    from gridcollect import datasets
-    from gridcollect.stores.local import LocalStore
-    from gridcollect.tables.sync import TableSync, recent_keys
-
-    dataset = datasets.get(DATASET)
-    store = LocalStore(root)
+    """What ``watch --tables`` pays per snapshot (see :func:`bench.lake.watch_style`), each
+    sync six minutes after its slot starts, as the collection would be."""
     midnight = FIRST_DAY + timedelta(days=day, hours=5)
-    clock = {"now": midnight + timedelta(minutes=5 * slots.start)}
-    sync = TableSync(dataset, store, "sourcing", now=lambda: clock["now"])
-    sync.run(recent_keys(dataset, store, "sourcing", clock["now"]))  # loads the manifest
-    times = []
-    for slot in slots:
-        generator.day(day, range(slot, slot + 1))
-        clock["now"] = midnight + timedelta(minutes=5 * slot + 6)
-        started = time.perf_counter()
-        report = sync.run(recent_keys(dataset, store, "sourcing", clock["now"]))
-        times.append(time.perf_counter() - started)
-        assert report.read == 1, report
-    return {"median_ms": sorted(times)[len(times) // 2] * 1000,
-            "mean_ms": sum(times) / len(times) * 1000, "max_ms": max(times) * 1000}
-
-
-def _csv_rows(path: Path) -> list[tuple[Any, ...]]:
-    import csv
-
-    with path.open() as handle:
-        return [_normal(row) for row in list(csv.reader(handle))[1:]]
-
-
-def _file_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
-    import duckdb
-
-    sql = sql.replace(f"FROM {DATASET}", f"FROM '{path}'")
-    return [_normal(row) for row in duckdb.sql(sql).fetchall()]
-
-
-def _normal(row: Any) -> tuple[Any, ...]:
-    """A result row as comparable values: numbers as floats, dates and times as ISO text."""
-    out: list[Any] = []
-    for value in row:
-        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        try:
-            out.append(float(text))
-        except ValueError:
-            try:
-                out.append(datetime.fromisoformat(text).isoformat())
-            except ValueError:
-                out.append(text)
-    return tuple(out)
-
-
-def _same(one: list[tuple[Any, ...]], other: list[tuple[Any, ...]]) -> bool:
-    """Equal answers; averages may differ in their last bits with the order of summing."""
-    return len(one) == len(other) and all(
-        len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
-                                 if isinstance(x, float) and isinstance(y, float) else x == y
-                                 for x, y in zip(a, b, strict=True))
-        for a, b in zip(one, other, strict=True))
+    return lake.watch_style(root, DATASET, lambda slot: generator.day(day, range(slot, slot + 1)),
+                            midnight, slots, lag=timedelta(minutes=6))
 
 
 def rows(found: dict[str, Any], row: Any) -> list[Any]:
@@ -243,15 +159,9 @@ def rows(found: dict[str, Any], row: Any) -> list[Any]:
     label = (f"tables: {found['days']} days of lmp_five_min_expost "
              f"({found['snapshots']} snapshots)")
 
-    def one(metric: str, unit: str, value: float, target: str = "", check: Any = None) -> Any:
-        return row(label, "embedded", metric, unit, [value], target, check)
-
+    one, result = lake.sync_rows(found, row, label)
     small, large = found["watch_small"], found["watch_large"]
-    result = [
-        row(label, "embedded", "sync throughput (bulk)", "snapshots/s", [found["sync_per_s"]],
-            params={"bulk_snapshots": found["bulk_snapshots"]}),
-        one("sync CPU per snapshot (bulk)", "ms", found["sync_cpu_ms_per_snapshot"]),
-        one("sync peak RSS (bulk)", "MB", found["sync_peak_rss_mb"]),
+    result += [
         one("watch-style sync of one new snapshot, 1-day table (median)", "ms",
             small["median_ms"]),
         one("watch-style sync of one new snapshot, full table (median)", "ms",
@@ -259,9 +169,7 @@ def rows(found: dict[str, Any], row: Any) -> list[Any]:
         one("watch-style sync of one new snapshot, full table (max)", "ms", large["max_ms"]),
         one("sync of one new snapshot by the command, full table", "s",
             found["command_one_large_s"]),
-        one("table size / gzip JSON size", "%", found["table_mb"] / found["gzip_json_mb"] * 100),
-        one("table size on disk (revisions and _latest files)", "MB", found["table_mb"]),
-        one("gzip JSON snapshots", "MB", found["gzip_json_mb"]),
+        *lake.size_rows(found, one),
         one("export from snapshots (--all-revisions) peak RSS", "MB",
             found["export_peak_rss_mb"]),
     ]

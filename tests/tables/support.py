@@ -42,11 +42,16 @@ def fill(root: Path, name: str, start: datetime = START, slots: int = 3,
 
 
 class CountingStore(LocalStore):
-    """A local store that counts every read, by key."""
+    """A local store that counts every read, by key, and every listing, by prefix."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.reads: Counter[str] = Counter()
+        self.listings: Counter[str] = Counter()
+
+    def keys(self, prefix: str) -> Any:
+        self.listings[prefix] += 1
+        return super().keys(prefix)
 
     def get(self, key: str) -> bytes | None:
         self.reads[key] += 1

@@ -12,7 +12,7 @@ from gridcollect.export import export, parse_range
 from gridcollect.stores.local import LocalStore
 from gridcollect.tables.sync import TableSync
 
-from .support import NAMES, START, fill
+from .support import NAMES, START, CountingStore, fill
 
 RANGE = parse_range("2026-10-01", "2026-10-03")
 
@@ -54,3 +54,15 @@ def test_a_snapshot_the_tables_lack_sends_export_to_the_snapshots(tmp_path):
     report = export(dataset, store, "sourcing", RANGE, output=tmp_path / "out.parquet",
                     fmt="parquet")
     assert (report.source, report.stats.snapshots) == ("snapshots", 2)
+
+
+def test_an_export_without_tables_lists_each_snapshot_folder_once(tmp_path):
+    """No table yet: export lists the key folders only to read the snapshots."""
+    name = "miso_realtime_total_load"
+    fill(tmp_path, name, slots=3)
+    dataset, store = datasets.get(name), CountingStore(tmp_path)
+    report = export(dataset, store, "sourcing", RANGE, output=tmp_path / "out.parquet",
+                    fmt="parquet")
+    folders = {prefix: n for prefix, n in store.listings.items() if "/tables/" not in prefix}
+    assert report.source == "snapshots" and report.stats.snapshots > 0
+    assert folders and set(folders.values()) == {1}

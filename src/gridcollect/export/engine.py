@@ -15,9 +15,10 @@ import json
 import logging
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
+from operator import itemgetter
 from typing import Any, Protocol
 
 from ..errors import ConfigurationError
@@ -33,8 +34,9 @@ SNAPSHOT_COLUMNS = (
     Column("snapshot_key", "text", "", "Key of the stored snapshot the row comes from."),
 )
 MAX_EXAMPLES = 5
+SNAPSHOT_SUFFIX = ".json.gz"
 # What a damaged or unexpected object raises on the way from bytes to rows.
-_UNREADABLE = (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError,
+UNREADABLE = (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError,
                IndexError)
 
 Values = tuple[Any, ...]
@@ -123,9 +125,7 @@ def _snapshots(
     for index, listing in enumerate(listings, start=1):
         if progress is not None:
             progress.listing(listing, index, len(listings))
-        for key in store.keys(listing):
-            if not key.endswith(".json.gz"):
-                continue
+        for key in listed_snapshots(store, listing):
             found = _read(dataset, table, store, key, wanted, stats)
             if progress is not None:
                 progress.snapshot(key, len(found[1]) if found else 0)
@@ -140,23 +140,55 @@ def _read(
     body = store.get(key)
     if body is None:
         return None  # removed since it was listed
-    context = TableContext(key=key, stored=None)
-    names = [column.name for column in table.columns]
+    pick = picker(table)
     try:
-        context.stored = json.loads(gzip.decompress(body))
-        payload = dataset.unwrap(context.stored)
-        rows = [row for row in table.rows(payload, context) if row["interval_start"] in wanted]
-        # The ref is needed only to rank rows; a snapshot without any in range needs none.
-        ref = table.ref(payload, context).astimezone(UTC) if rows else None
-        values = [(*(row[name] for name in names), ref, key) for row in rows]
-    except _UNREADABLE as exc:
+        rows, ref, skipped = decode(dataset, table, key, body, wanted)
+        values = [(*pick(row), ref, key) for row in rows]
+    except UNREADABLE as exc:
         log.warning("cannot read %s: %s", key, exc)
         stats.unreadable.append(key)
         return None
     stats.snapshots += 1
     stats.rows_read += len(values)
-    _note_skipped(key, context.skipped, stats)
+    _note_skipped(key, skipped, stats)
     return ((ref, natural_order(key)), values) if values else None
+
+
+def decode(dataset: Dataset, table: Table, key: str, body: bytes, wanted: Range | None = None,
+           loads: Callable[[bytes], Any] = json.loads
+           ) -> tuple[list[Mapping[str, Any]], Any, list[str]]:
+    """One stored snapshot's rows (those starting in ``wanted``, if given), its ref in UTC
+    (None when it has no such rows) and the values it skipped; raises one of
+    :data:`UNREADABLE` for a damaged or unexpected object."""
+    context = TableContext(key=key, stored=None)
+    context.stored = loads(gzip.decompress(body))
+    payload = dataset.unwrap(context.stored)
+    rows = list(table.rows(payload, context))
+    if wanted is not None:
+        rows = [row for row in rows if row["interval_start"] in wanted]
+    # The ref is needed only to rank rows; a snapshot without any needs none.
+    ref = table.ref(payload, context).astimezone(UTC) if rows else None
+    return rows, ref, context.skipped
+
+
+def picker(table: Table) -> Callable[[Mapping[str, Any]], Values]:
+    """A function giving a row's values in :attr:`Table.columns` order, as one tuple
+    (``itemgetter`` builds it in C: this runs for every row read)."""
+    get = itemgetter(*(column.name for column in table.columns))
+    if len(table.columns) == 1:
+        return lambda row: (get(row),)
+    return get
+
+
+def listed_snapshots(store: Any, listing: str) -> Iterator[str]:
+    """The snapshot keys under one listing prefix (not the tables' files, not markers)."""
+    return (key for key in store.keys(listing) if key.endswith(SNAPSHOT_SUFFIX))
+
+
+def snapshot_keys(dataset: Dataset, store: Any, prefix: str, wanted: Range) -> list[str]:
+    """Every snapshot key in the folders where rows of ``wanted`` can be filed."""
+    return [key for listing in key_prefixes(dataset, prefix, wanted)
+            for key in listed_snapshots(store, listing)]
 
 
 def _note_skipped(key: str, skipped: list[str], stats: ReadStats) -> None:

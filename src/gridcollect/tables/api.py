@@ -40,7 +40,7 @@ def read(
     from ..backends import open_store
     from ..settings import BackendSettings
     from .layout import market_day
-    from .query import _quote, arrow_table, connect
+    from .query import arrow_table, connect, quote
 
     if revisions not in REVISIONS:
         raise ConfigurationError(f"revisions must be one of {REVISIONS}, not {revisions!r}")
@@ -60,9 +60,9 @@ def read(
     store = open_store(settings)
     connection = connect(store, keys.check_prefix(settings.prefix), [chosen])  # type: ignore[arg-type]
     view = chosen.name if revisions == "latest" else f"{chosen.name}_revisions"
-    order = (", ".join(_quote(c) for c in chosen.table.identity) if revisions == "latest"
+    order = (", ".join(quote(c) for c in chosen.table.identity) if revisions == "latest"
              else "snapshot_key, snapshot_row")
-    sql = (f"SELECT * EXCLUDE (date, snapshot_row) FROM {_quote(view)} "
+    sql = (f"SELECT * EXCLUDE (date, snapshot_row) FROM {quote(view)} "
            "WHERE interval_start >= ? AND interval_start < ? AND date BETWEEN ? AND ? "
            f"ORDER BY {order}")
     result = connection.sql(sql, params=[first, stop, market_day(first), market_day(stop)])

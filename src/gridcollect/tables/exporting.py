@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..export.engine import ReadStats, table_of
-from ..export.window import Range, key_prefixes
+from ..export.engine import ReadStats, snapshot_keys, table_of
+from ..export.window import Range
 from ..model import Dataset
 from .layout import TableStore, market_day, table_root
 from .manifest import Manifest
-from .query import _quote, arrow_table, connect, latest_sql, register
+from .query import arrow_table, connect, latest_sql, quote, register
 
 
 def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, *,
@@ -26,9 +26,10 @@ def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, 
     except ImportError:
         return None
     table = table_of(dataset)
-    listed = [key for listing in key_prefixes(dataset, prefix, wanted)
-              for key in store.keys(listing) if key.endswith(".json.gz")]
     state = Manifest(store, table_root(prefix, dataset.name)).load()
+    if not state.read:
+        return None  # no table yet: spare the listing that reading the snapshots repeats
+    listed = snapshot_keys(dataset, store, prefix, wanted)
     if not listed or any(key not in state.read for key in listed):
         return None
     import pyarrow as pa
@@ -39,18 +40,16 @@ def table_rows(dataset: Dataset, store: TableStore, prefix: str, wanted: Range, 
     connection.register("__export_keys", pa.table({"key": readable}))
     name = dataset.name
     connection.execute(
-        f"CREATE VIEW __export_revisions AS SELECT * FROM {_quote(name + '_revisions')} "
+        f"CREATE VIEW __export_revisions AS SELECT * FROM {quote(name + '_revisions')} "
         "WHERE snapshot_key IN (SELECT key FROM __export_keys) "
-        "AND interval_start >= $start AND interval_start < $stop "
-        "AND date BETWEEN $first AND $last".replace("$start", _stamp(wanted.start))
-        .replace("$stop", _stamp(wanted.stop))
-        .replace("$first", f"DATE '{market_day(wanted.start)}'")
-        .replace("$last", f"DATE '{market_day(wanted.stop)}'"))
+        f"AND interval_start >= {_stamp(wanted.start)} AND interval_start < "
+        f"{_stamp(wanted.stop)} AND date BETWEEN DATE '{market_day(wanted.start)}' "
+        f"AND DATE '{market_day(wanted.stop)}'")
     stats.snapshots = len(readable)
     counted = connection.execute("SELECT count(*) FROM __export_revisions").fetchall()
     stats.rows_read = counted[0][0]
-    columns = ", ".join(_quote(field.name) for field in schema)
-    identity = ", ".join(_quote(column) for column in table.identity)
+    columns = ", ".join(quote(field.name) for field in schema)
+    identity = ", ".join(quote(column) for column in table.identity)
     if all_revisions:
         sql = (f"SELECT {columns} FROM __export_revisions "
                "ORDER BY snapshot_key, snapshot_row")

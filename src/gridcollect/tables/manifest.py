@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -93,9 +94,7 @@ class State:
         """Latest files still valid, by the one revisions file of the day they came from:
         a day with more revisions files than that one has no valid latest file."""
         revisions = set(self.revision_files())
-        days: dict[str, int] = {}
-        for path in revisions:
-            days[path.split("/", 1)[0]] = days.get(path.split("/", 1)[0], 0) + 1
+        days = Counter(path.split("/", 1)[0] for path in revisions)
         return {entry.source: path for path, entry in self.files.items()
                 if entry.source in revisions and days[entry.source.split("/", 1)[0]] == 1}
 

@@ -31,14 +31,14 @@ def duckdb() -> Any:
 
 def latest_sql(name: str, table: Table) -> str:
     """The latest revision of each identity in view ``<name>_revisions``."""
-    return latest_of(_quote(name + "_revisions"), table)
+    return latest_of(quote(name + "_revisions"), table)
 
 
 def latest_of(source: str, table: Table) -> str:
     """The latest revision of each identity in ``source`` (a view, or a subquery): the
     greatest ``snapshot_ref``, then key (a longer key first, so that ``_10`` beats
     ``_2`` as in export), then the later row of the snapshot."""
-    identity = ", ".join(_quote(column) for column in table.identity)
+    identity = ", ".join(quote(column) for column in table.identity)
     return (f"SELECT * FROM {source} QUALIFY row_number() OVER ("
             f"PARTITION BY {identity} ORDER BY snapshot_ref DESC, length(snapshot_key) DESC, "
             f"snapshot_key DESC, snapshot_row DESC) = 1")
@@ -69,7 +69,7 @@ def register(connection: Any, store: TableStore, prefix: str, dataset: Dataset,
     name = dataset.name
     revisions = state.revision_files()
     scan = _scanner(connection, store, root, dataset)
-    connection.execute(f"CREATE OR REPLACE VIEW {_quote(name + '_revisions')} AS "
+    connection.execute(f"CREATE OR REPLACE VIEW {quote(name + '_revisions')} AS "
                        f"{scan(revisions, 'revisions')}")
     current = state.current_latest()
     latest = sorted(current.values())
@@ -79,7 +79,7 @@ def register(connection: Any, store: TableStore, prefix: str, dataset: Dataset,
         parts.append(f"SELECT * FROM ({scan(latest, 'latest')})")
     if unsettled or not latest:
         parts.append(latest_of(f"({scan(unsettled, 'unsettled')})", dataset.table))
-    connection.execute(f"CREATE OR REPLACE VIEW {_quote(name)} AS "
+    connection.execute(f"CREATE OR REPLACE VIEW {quote(name)} AS "
                        + " UNION ALL BY NAME ".join(f"({part})" for part in parts))
     return state
 
@@ -96,7 +96,7 @@ def _scanner(connection: Any, store: TableStore, root: str, dataset: Dataset) ->
     def scan(paths: list[str], label: str) -> str:
         if not paths:
             # Typed NULLs, not an empty Arrow table: registering one would import pandas.
-            columns = ", ".join(f"CAST(NULL AS {_sql_type(pa, f.type)}) AS {_quote(f.name)}"
+            columns = ", ".join(f"CAST(NULL AS {_sql_type(pa, f.type)}) AS {quote(f.name)}"
                                 for f in schema)
             return f"SELECT {columns} WHERE false"
         if local is not None:
@@ -116,7 +116,7 @@ def _scanner(connection: Any, store: TableStore, root: str, dataset: Dataset) ->
             partition_base_dir=base)
         arrow_name = f"__{dataset.name}_{label}"
         connection.register(arrow_name, data)
-        return f"SELECT * FROM {_quote(arrow_name)}"
+        return f"SELECT * FROM {quote(arrow_name)}"
 
     return scan
 
@@ -135,7 +135,8 @@ def arrow_table(result: Any) -> Any:
     return method()
 
 
-def _quote(name: str) -> str:
+def quote(name: str) -> str:
+    """``name`` as a DuckDB identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 

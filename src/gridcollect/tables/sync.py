@@ -10,11 +10,9 @@ snapshots. A crash between the two leaves files no commit names: readers never s
 
 from __future__ import annotations
 
-import gzip
 import logging
 import secrets
 import time
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,8 +21,15 @@ from typing import Any
 
 import orjson
 
-from ..export.engine import table_of
-from ..model import Dataset, Table, TableContext
+from ..export.engine import (
+    UNREADABLE,
+    decode,
+    listed_snapshots,
+    picker,
+    snapshot_keys,
+    table_of,
+)
+from ..model import Dataset, Table
 from .layout import (
     TableStore,
     fault,
@@ -51,8 +56,6 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 200_000  # rows held before a commit: bounds memory, not the number of files
 COMPACT_FILES = 16  # a partition with this many files is merged even while its day runs
 MAX_ATTEMPTS = 5
-_UNREADABLE = (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError,
-               IndexError)
 Values = tuple[Any, ...]
 
 
@@ -106,7 +109,7 @@ class TableSync:
         self.root = table_root(prefix, dataset.name)
         self.manifest = Manifest(store, self.root)
         self.schema = table_schema(dataset.name, self.table)
-        self.names = [column.name for column in self.table.columns]
+        self.pick = picker(self.table)
         self.batch_rows = batch_rows
         self.compact_files = compact_files
         self.now = now or (lambda: datetime.now(UTC))
@@ -149,8 +152,8 @@ class TableSync:
         """Every stored snapshot of the dataset, by listing its folder."""
         folder = snapshot_folder(self.dataset, self.prefix)
         tables = table_root(self.prefix, "")
-        for key in self.store.keys(folder):
-            if key.endswith(".json.gz") and not key.startswith(tables):
+        for key in listed_snapshots(self.store, folder):
+            if not key.startswith(tables):
                 yield key
 
     def _load(self) -> State:
@@ -161,25 +164,24 @@ class TableSync:
         body = self.store.get(key)
         if body is None:
             return  # removed since it was listed: nothing to record
-        context = TableContext(key=key, stored=None)
         try:
-            context.stored = orjson.loads(gzip.decompress(body))
-            payload = self.dataset.unwrap(context.stored)
-            rows = list(self.table.rows(payload, context))
-            ref = self.table.ref(payload, context).astimezone(UTC) if rows else None
+            rows, ref, skipped = decode(self.dataset, self.table, key, body, loads=orjson.loads)
             by_day: dict[date, list[Values]] = defaultdict(list)
+            days: dict[Any, date] = {}  # rows share a few interval starts: convert each once
             for position, row in enumerate(rows):
                 start = row["interval_start"]
-                by_day[market_day(start)].append(
-                    (*(row[name] for name in self.names), ref, key, position))
-        except _UNREADABLE as exc:
+                day = days.get(start)
+                if day is None:
+                    day = days[start] = market_day(start)
+                by_day[day].append((*self.pick(row), ref, key, position))
+        except UNREADABLE as exc:
             log.warning("cannot read %s: %s", key, exc)
             batch.unreadable.append(key)
             report.unreadable.append(key)
             report.read += 1
             return
-        if context.skipped:
-            batch.skipped[key] = [len(context.skipped), context.skipped[0]]
+        if skipped:
+            batch.skipped[key] = [len(skipped), skipped[0]]
         batch.rows[key] = dict(by_day)
         batch.size += len(rows)
         report.read += 1
@@ -345,10 +347,7 @@ def recent_keys(dataset: Dataset, store: TableStore, prefix: str, now: datetime)
     """Snapshots filed around ``now`` (the folders of yesterday, today and tomorrow, as
     export finds a day's snapshots): what a sync right after collecting needs to list,
     without listing the whole history."""
-    from ..export.window import Range, key_prefixes
+    from ..export.window import Range
 
-    wanted = Range(now - timedelta(hours=1), now + timedelta(hours=1))
-    found: list[str] = []
-    for listing in key_prefixes(dataset, prefix, wanted):
-        found += [key for key in store.keys(listing) if key.endswith(".json.gz")]
-    return found
+    return snapshot_keys(dataset, store, prefix, Range(now - timedelta(hours=1),
+                                                       now + timedelta(hours=1)))
