@@ -14,7 +14,20 @@ from datetime import timedelta
 from typing import Any
 
 from ...model import Column
-from ..schema import NUMBER, TIME, Field, Interval, Rows, Rule, Tidy, Wire, declare
+from ..schema import (
+    NUMBER,
+    TIME,
+    Field,
+    Interval,
+    Rows,
+    Rule,
+    Tidy,
+    Wire,
+    declare,
+    first_of,
+    not_after,
+    on_grid,
+)
 
 FIVE_MINUTES = timedelta(minutes=5)
 
@@ -24,16 +37,6 @@ def _limit_signs(values: Mapping[str, Any]) -> str | None:
     south, north = values["NORTH_SOUTH_LIMIT"], values["SOUTH_NORTH_LIMIT"]
     if south > 0 or north < 0:
         return f"NORTH_SOUTH_LIMIT {south:g} must be <= 0 <= SOUTH_NORTH_LIMIT {north:g}"
-    return None
-
-
-def _on_grid(values: Mapping[str, Any]) -> str | None:
-    """Instants are on the five-minute marks, none after the RefId."""
-    stamp, ref = values["instantEST"], values.get("RefId")
-    if stamp.minute % 5 or stamp.second:
-        return f"instantEST {stamp:%H:%M:%S} UTC is not on a five-minute mark"
-    if ref is not None and stamp > ref:
-        return f"instantEST {stamp:%Y-%m-%d %H:%M} UTC is after RefId"
     return None
 
 
@@ -61,7 +64,10 @@ DATASET = declare(
                  "each row is the state at its five-minute mark (the last one is the "
                  "RefId's); MISO shows them as points, not averages."),
         context=(Field("RefId", TIME),), tags={"transfer": "North-South"},
-        rules=(Rule("limit signs", _limit_signs), Rule("five-minute grid", _on_grid)),
+        rules=(Rule("limit signs", _limit_signs), Rule("five-minute grid", first_of(
+            # Instants are on the five-minute marks, none after the RefId.
+            on_grid("instantEST", FIVE_MINUTES, "five-minute"),
+            not_after("instantEST", "%Y-%m-%d %H:%M")))),
     ),)),
     tidy=Tidy(identity=("transfer", "interval_start"), plot_series="transfer",
               plot_values=("raw_mw", "uds_flow_mw", "north_south_limit_mw",

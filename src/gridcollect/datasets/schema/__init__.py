@@ -43,6 +43,7 @@ from .declaration import Across, Field, Interval, Meaning, Melt, Rows, Rule, Tid
 from .derive import Schema, as_of_at, as_of_latest
 from .kinds import AMOUNT, CLOCK, FLAG, HOUR, KINDS, NUMBER, TEXT, TIME, Kind, is_absent, read
 from .payload import lookup
+from .rules import first_of, not_after, on_grid
 
 # -- envelope ------------------------------------------------------------------------
 
@@ -163,5 +164,6 @@ __all__ = [
     "AMOUNT", "STAMP_DAY", "STAMP_MINUTE", "STAMP_SECOND", "as_of_latest",
     "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Across", "Field", "Interval",
     "Kind", "Meaning", "Melt", "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare",
-    "envelope", "is_absent", "key_template", "lookup", "read", "schema_of", "unwrap",
+    "envelope", "first_of", "is_absent", "key_template", "lookup", "not_after", "on_grid", "read",
+    "schema_of", "unwrap",
 ]
