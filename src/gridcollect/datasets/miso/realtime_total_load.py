@@ -28,7 +28,7 @@ from ...validation import (
     unrecognised,
     utc_iso,
 )
-from ..schema import declare
+from ..schema import declare, unwrap_at
 from .realtime_total_load_tables import TABLE, as_of
 from .tables import snapshot_times
 
@@ -193,13 +193,6 @@ def envelope(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def unwrap(stored: Any) -> Any:
-    """The payload inside a stored envelope (the inverse of :func:`envelope`)."""
-    if not isinstance(stored, dict) or "data" not in stored:
-        raise ValueError(f"not a total-load envelope: expected data in {describe(stored)}")
-    return stored["data"]
-
-
 # Hand-written validator and table (docs/datasets.md says why): renamed hour columns
 # found by meaning, any one-key row wrapper, the column-at-a-time fast path, and hours
 # placed on RefId's operating day and own clock.
@@ -214,7 +207,7 @@ DATASET = declare(
     key=("miso_realtime_total_load/{t:%Y}/{t:%m}/{t:%d}/"
          "realtime_total_load_{t:%Y%m%d_%H%M%S}.json.gz"),
     envelope=envelope,
-    unwrap=unwrap,
+    unwrap=unwrap_at("data", "total-load"),
     window=Window(
         "--start-date",
         "--end-date",

@@ -68,6 +68,29 @@ def unwrap(stored: Any) -> Any:
     return stored["data"]
 
 
+def as_received(snapshot: Snapshot) -> Any:
+    """An envelope that is the response exactly as received (no metadata beside it)."""
+    return snapshot.payload
+
+
+def unwrap_as_received(stored: Any) -> Any:
+    """The inverse of :func:`as_received`: the stored object is the response."""
+    return stored
+
+
+def unwrap_at(key: str, name: str) -> Unwrapper:
+    """The inverse of an envelope that keeps the response under ``key`` (``name``: the
+    envelope's, for the message when a stored object is no such envelope)."""
+
+    def unwrap_key(stored: Any) -> Any:
+        if not isinstance(stored, dict) or key not in stored:
+            raise ValueError(f"not a {name} envelope: expected {key} in {describe(stored)}")
+        return stored[key]
+
+    unwrap_key.__doc__ = f"The payload under {key!r} in a stored {name} envelope."
+    return unwrap_key
+
+
 # -- the dataset ---------------------------------------------------------------------
 
 
@@ -164,6 +187,6 @@ __all__ = [
     "AMOUNT", "STAMP_DAY", "STAMP_MINUTE", "STAMP_SECOND", "as_of_latest",
     "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Across", "Field", "Interval",
     "Kind", "Meaning", "Melt", "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare",
-    "envelope", "first_of", "is_absent", "key_template", "lookup", "not_after", "on_grid", "read",
-    "schema_of", "unwrap",
+    "as_received", "envelope", "first_of", "is_absent", "key_template", "lookup", "not_after",
+    "on_grid", "read", "schema_of", "unwrap", "unwrap_as_received", "unwrap_at",
 ]
