@@ -39,8 +39,9 @@ from ...model import (
 )
 from ...validation import describe, never_raises
 from ..miso.tables import snapshot_times
+from .as_of import as_of_at, as_of_latest
 from .declaration import Across, Field, Interval, Meaning, Melt, Rows, Rule, Tidy, Wire
-from .derive import Schema, as_of_at, as_of_latest
+from .derive import Schema
 from .kinds import AMOUNT, CLOCK, FLAG, HOUR, KINDS, NUMBER, TEXT, TIME, Kind, is_absent, read
 from .payload import lookup
 from .rules import first_of, not_after, on_grid
