@@ -45,7 +45,7 @@ DATASET = declare(
     as_of="RefId",
     stamp=STAMP_SECOND,
     wire=Wire(
-        fields=(Field("RefId", TIME), Field("MktDay", TEXT, required=False)),
+        fields=(Field("MktDay", TEXT, required=False),),
         rows=(Rows("ACE",
                    (Field("instantEST", TIME),
                     Field("value", NUMBER, "ace_mw", "MW",

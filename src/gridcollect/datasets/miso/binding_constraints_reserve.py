@@ -175,7 +175,7 @@ DATASET = declare(
          "binding_constraints_reserve_{t:%Y%m%d_%H%M}.json.gz"),
     envelope=as_received,
     unwrap=unwrap_as_received,
-    wire=Wire(fields=(Field("RefId", TIME),), rows=(ROWS,)),
+    wire=Wire(rows=(ROWS,)),
     tidy=Tidy(identity=("name", "interval_start"), plot_series="name",
               plot_values=("shadow_price",)),
     validator=validate,

@@ -38,7 +38,7 @@ DATASET = declare(
     description="MISO-PJM coordinated transaction scheduling: PJM's forecast interface LMP "
                 "per approved case and quarter hour (the day so far).",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),), rows=(Rows(
+    wire=Wire(rows=(Rows(
         "Interval",
         (Field("CASEAPPROVALDATE", TIME, "case_approved", "UTC",
                "CASEAPPROVALDATE: when PJM approved the case."),

@@ -64,7 +64,6 @@ DATASET = declare(
                 "and the total.",
     as_of="RefId",
     wire=Wire(
-        fields=(Field("RefId", TIME),),
         rows=(FUEL_ROWS, TOTAL_ROWS),
     ),
     tidy=TABLE,

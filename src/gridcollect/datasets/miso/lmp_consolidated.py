@@ -11,7 +11,7 @@ rows (317 nodes): ``FiveMinLMP`` (``16:50``; ``LMP``, ``MLC``, ``MCC`` and seven
 from __future__ import annotations
 
 from ...model import Column
-from ..schema import CLOCK, HOUR, NUMBER, TEXT, TIME, Field, Interval, Rows, Tidy, Wire, declare
+from ..schema import CLOCK, HOUR, NUMBER, TEXT, Field, Interval, Rows, Tidy, Wire, declare
 from .prices import FIVE_MINUTES, ONE_HOUR, energy_rule, is_hub, price_fields
 
 FIVE_MINUTE = Interval(
@@ -49,7 +49,6 @@ DATASET = declare(
                 "integrated and day-ahead ex-ante and ex-post prices ($/MWh).",
     as_of="LMPData.RefId",
     wire=Wire(
-        fields=(Field("LMPData.RefId", TIME),),
         rows=(
             block("FiveMinLMP", "rt_5min", FIVE_MINUTE,
                   *(Field(name, NUMBER, name.lower(), "$/MW",

@@ -57,8 +57,7 @@ DATASET = declare(
     description="MISO net scheduled interchange now: MW with each neighbour and MISO's "
                 "net, at the minute MISO names.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),),
-              rows=interchange_rows(INSTANT, (Rule("after RefId", AFTER_REF),))),
+    wire=Wire(rows=interchange_rows(INSTANT, (Rule("after RefId", AFTER_REF),))),
     tidy=TABLE,
 )
 __all__ = ["DATASET", "NEIGHBOURS", "NET", "NEIGHBOUR_DOC", "interchange_rows"]

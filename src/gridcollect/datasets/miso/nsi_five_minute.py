@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from ..schema import TIME, Field, Interval, Rule, Wire, declare, not_after, on_grid
+from ..schema import Interval, Rule, Wire, declare, not_after, on_grid
 from .nsi import TABLE, interchange_rows
 
 FIVE_MINUTES = timedelta(minutes=5)
@@ -32,8 +32,7 @@ DATASET = declare(
     description="MISO net scheduled interchange by five-minute interval (rolling ~46 "
                 "hours): MW with each neighbour and MISO's net.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),),
-              rows=interchange_rows(INTERVAL, (
+    wire=Wire(rows=interchange_rows(INTERVAL, (
                   Rule("five-minute grid", on_grid("timestamp", FIVE_MINUTES, "five-minute")),
                   Rule("after RefId", not_after("timestamp", "%Y-%m-%d %H:%M"))))),
     tidy=replace(TABLE, span=timedelta(days=2)),

@@ -14,7 +14,6 @@ from ..schema import (
             HOUR,
             NUMBER,
             TEXT,
-            TIME,
             Field,
             Interval,
             Melt,
@@ -53,7 +52,7 @@ DATASET = declare(
                 "real-time five-minute and day-ahead hourly.",
     as_of="MCPData.RefId",
     wire=Wire(
-        fields=(Field("MCPData.RefId", TIME), Field("MCPData.MktDay", TEXT)),
+        fields=(Field("MCPData.MktDay", TEXT),),
         rows=(
             Rows("MCPData.RealTimeMCP.Zone", FIELDS, REAL_TIME, melt=MELT,
                  context=(Field("HourAndMin", CLOCK),), tags={"market": "rt_5min"}),

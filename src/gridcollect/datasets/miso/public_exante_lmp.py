@@ -7,7 +7,7 @@ and ``Hub`` rows of ``name``, ``LMP``, ``loss`` and ``congestion`` (strings, $/M
 
 from __future__ import annotations
 
-from ..schema import CLOCK, TEXT, TIME, Field, Interval, Rows, Tidy, Wire, declare
+from ..schema import CLOCK, TEXT, Field, Interval, Rows, Tidy, Wire, declare
 from .prices import FIVE_MINUTES, energy_rule, price_fields
 
 INTERVAL = Interval(
@@ -26,7 +26,6 @@ DATASET = declare(
                 "for the next five-minute interval.",
     as_of="LMPData.RefId",
     wire=Wire(
-        fields=(Field("LMPData.RefId", TIME),),
         rows=(
             Rows("LMPData.ExAnteLMP.Hub",
                  (Field("name", TEXT, "node", "", "name: the hub."),

@@ -52,7 +52,7 @@ DATASET = declare(
     description="MISO regional directional transfer: North/Central-South flow (raw and UDS) "
                 "and both limits, every five minutes over the last day.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),), rows=(Rows(
+    wire=Wire(rows=(Rows(
         "Interval",
         (Field("instantEST", TIME),
          _mw("RAW_MW", "raw_mw", "the measured transfer; positive is northward."),

@@ -35,7 +35,7 @@ DATASET = declare(
     description="MISO real-time RSG commitments: resources and economic maximum MW "
                 "committed, by commitment reason and market interval.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),), rows=(Rows(
+    wire=Wire(rows=(Rows(
         "Commitment",
         (Field("MKT_INT_END_EST", TIME),
          Field("COMMIT_REASON", TEXT, "reason", "", "COMMIT_REASON: why the resources were "

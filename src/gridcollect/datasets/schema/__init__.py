@@ -22,6 +22,7 @@ A declaration is plain frozen dataclasses (``docs/datasets.md`` says why):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -147,7 +148,9 @@ def declare(
     :func:`key_template` (with ``stamp``). ``as_of`` is the dotted path of the payload's
     as-of time, or a reader.
 
-    The validator and the table derive from ``wire`` and ``tidy``. A dataset that also
+    The validator and the table derive from ``wire`` and ``tidy``; a path ``as_of`` is
+    also a required top-level field of ``wire`` (a :data:`TIME`, first) unless ``wire``
+    declares it. A dataset that also
     accepts a shape the wire declaration does not describe (the specification's
     documented shape) passes its own ``validator``; one whose rows no declaration can
     place passes its own ``table``. ``key``, ``envelope``/``unwrap``, ``window``,
@@ -155,6 +158,9 @@ def declare(
     :class:`~gridcollect.model.Dataset`'s, for layouts other than the default.
     """
     reader = as_of_at(as_of) if isinstance(as_of, str) else as_of
+    if isinstance(as_of, str) and wire is not None \
+            and all(item.name != as_of for item in wire.fields):
+        wire = replace(wire, fields=(Field(as_of, TIME), *wire.fields))
     if wire is not None and tidy is not None:
         schema = Schema(wire, tidy, reader)
         schema.columns  # noqa: B018 - a bad declaration fails on import, not on first export
