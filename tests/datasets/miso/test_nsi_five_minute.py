@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, rows_of, utc, wire
 from .examples import DELETE
 from .rolling import exported, identities, ref, shifted, store
 
@@ -35,9 +35,7 @@ FIVE = timedelta(minutes=5)
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_table_matches_gridstatus_parse_of_the_same_bytes() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, changed, rows_of, utc, verdict_of, wire
 from .examples import DELETE
 from .rolling import exported, identities, ref, store
 
@@ -42,9 +42,7 @@ RECORDED = wire("WindSolar/GetCombined")
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_an_hour_with_its_time_but_no_actual_value_is_an_absent_value() -> None:
