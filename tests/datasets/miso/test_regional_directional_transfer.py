@@ -11,7 +11,7 @@ import pytest
 
 from .catalogue import assert_rejected, rows_of, utc, wire
 from .examples import DELETE
-from .rolling import exported, identities, ref, shifted, store, twelve_hour
+from .rolling import ref, shifted, store_and_export, twelve_hour
 
 NAME = "miso_regional_directional_transfer"
 RECORDED = wire("RegionalDirectionalTransfer")
@@ -68,12 +68,12 @@ def later(payload: dict[str, Any], steps: int) -> dict[str, Any]:
 
 def test_overlapping_snapshots_export_one_row_per_instant(tmp_path: Path) -> None:
     """Three windows one cadence apart: one row per instant, none lost between polls."""
-    store(tmp_path, NAME, [RECORDED, later(RECORDED, 1), later(RECORDED, 2)])
-    latest = exported(tmp_path, NAME, "2026-10-01", "2026-10-02", all_revisions=False)
-    found = identities(NAME, latest)
+    exports = store_and_export(tmp_path, NAME, [RECORDED, later(RECORDED, 1), later(RECORDED, 2)],
+                               "2026-10-01", "2026-10-02")
+    latest, found = exports.latest, exports.found
     assert len(found) == len(set(found)) == 291
     starts = [r["interval_start"] for r in latest]
     assert all(b - a == FIVE for a, b in zip(starts, starts[1:], strict=False))
     assert latest[-1]["raw_mw"] == 200.0 and latest[-1]["interval_start"] == utc(21, 45)
-    every = exported(tmp_path, NAME, "2026-10-01", "2026-10-02", all_revisions=True)
+    every = exports.every
     assert len(every) == 3 * 289
