@@ -38,7 +38,6 @@ INSTANT = Interval(
 
 DATASET = declare(
     dgroup="miso_ace",
-    command="ace",
     endpoint="Ace",
     cadence=timedelta(minutes=5),
     description="MISO area control error: the last two hours of 30-second values (MW).",

@@ -14,7 +14,6 @@ from .constraints import CURVE_RULE, FIVE_MINUTES, PERIOD, constraint_fields
 
 DATASET = declare(
     dgroup="miso_binding_constraints_realtime",
-    command="binding-constraints-realtime",
     endpoint="BindingConstraints/RealTime",
     cadence=FIVE_MINUTES,
     description="MISO real-time binding constraints: shadow prices of the transmission "

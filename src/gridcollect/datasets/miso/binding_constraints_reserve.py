@@ -166,7 +166,6 @@ ROWS = Rows(
 # the hand-written `validate` above.
 DATASET = declare(
     dgroup="miso_binding_constraints_reserve",
-    command="binding-constraints-reserve",
     endpoint="BindingConstraints/Reserve",
     cadence=timedelta(minutes=5),
     description="MISO reserve binding constraints: shadow prices of binding reserve constraints.",

@@ -16,7 +16,6 @@ REASON = Field("REASON", TEXT, "reason", "", "REASON: why the constraint binds; 
 
 DATASET = declare(
     dgroup="miso_binding_constraints_subregional",
-    command="binding-constraints-subregional",
     endpoint="BindingConstraints/SubRegional",
     cadence=FIVE_MINUTES,
     description="MISO sub-regional binding constraints: shadow prices of the sub-regional "

@@ -32,7 +32,6 @@ def _quarter_hours(values: Mapping[str, Any]) -> str | None:
 
 DATASET = declare(
     dgroup="miso_coordinated_transaction_scheduling",
-    command="coordinated-transaction-scheduling",
     endpoint="CoordinatedTransactionScheduling",
     cadence=QUARTER,
     description="MISO-PJM coordinated transaction scheduling: PJM's forecast interface LMP "

@@ -214,7 +214,6 @@ def envelope(snapshot: Snapshot) -> dict[str, Any]:
 # the region from the envelope.
 DATASET = declare(
     dgroup="miso_csat_supply_demand",
-    command="csat-supply-demand",
     endpoint="CsatSupplyDemand",
     cadence=timedelta(minutes=15),
     description="MISO short-term capacity adequacy (CSAT): demand against committed capacity.",

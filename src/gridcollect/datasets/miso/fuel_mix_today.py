@@ -12,7 +12,6 @@ from .fuel_mix import FIVE_MINUTES, FUEL_ROWS, TABLE
 
 DATASET = declare(
     dgroup="miso_fuel_mix_today",
-    command="fuel-mix-today",
     endpoint="FuelMix/Today",
     cadence=FIVE_MINUTES,
     description="MISO fuel mix of the day so far: MW by fuel category for every five-minute "

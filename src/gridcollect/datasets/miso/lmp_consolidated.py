@@ -42,7 +42,6 @@ def block(path: str, market: str, interval: Interval, *extra: Field) -> Rows:
 
 DATASET = declare(
     dgroup="miso_lmp_consolidated",
-    command="lmp-consolidated",
     endpoint="MarketPricing/GetLmpConsolidatedTable",
     cadence=FIVE_MINUTES,
     description="MISO consolidated LMP: per pricing node, the five-minute real-time, hourly "

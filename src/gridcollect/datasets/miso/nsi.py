@@ -51,7 +51,6 @@ TABLE = Tidy(identity=("neighbour", "interval_start"), plot_series="neighbour",
 
 DATASET = declare(
     dgroup="miso_nsi",
-    command="nsi",
     endpoint="Interchange/GetNsi",
     cadence=timedelta(minutes=1),
     description="MISO net scheduled interchange now: MW with each neighbour and MISO's "

@@ -26,7 +26,6 @@ INTERVAL = Interval(
 
 DATASET = declare(
     dgroup="miso_nsi_five_minute",
-    command="nsi-five-minute",
     endpoint="Interchange/GetNsi/FiveMinute",
     cadence=FIVE_MINUTES,
     description="MISO net scheduled interchange by five-minute interval (rolling ~46 "

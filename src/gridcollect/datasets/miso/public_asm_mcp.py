@@ -45,7 +45,6 @@ DAY_AHEAD = Interval("HourEnding", "end", ONE_HOUR,
 
 DATASET = declare(
     dgroup="miso_public_asm_mcp",
-    command="public-asm-mcp",
     endpoint="MarketPricing/GetAncillaryServicesMcp",
     cadence=FIVE_MINUTES,
     description="MISO ancillary-service clearing prices ($/MW) by reserve zone and product, "

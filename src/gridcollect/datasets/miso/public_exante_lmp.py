@@ -19,7 +19,6 @@ INTERVAL = Interval(
 
 DATASET = declare(
     dgroup="miso_public_exante_lmp",
-    command="public-exante-lmp",
     endpoint="MarketPricing/GetExAnteLmp",
     cadence=FIVE_MINUTES,
     description="MISO ex-ante LMP at the hubs: LMP, loss and congestion ($/MWh) expected "

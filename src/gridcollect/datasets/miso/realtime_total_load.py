@@ -162,7 +162,6 @@ def envelope(snapshot: Snapshot) -> dict[str, Any]:
 # placed on RefId's operating day and own clock.
 DATASET = declare(
     dgroup="miso_realtime_total_load",
-    command="realtime-total-load",
     endpoint="RealTimeTotalLoad",
     cadence=timedelta(minutes=5),
     description="MISO real-time total load: hourly cleared MW, load forecast, five-minute load.",

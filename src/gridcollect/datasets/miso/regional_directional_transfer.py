@@ -46,7 +46,6 @@ def _mw(name: str, column: str, doc: str) -> Field:
 
 DATASET = declare(
     dgroup="miso_regional_directional_transfer",
-    command="regional-directional-transfer",
     endpoint="RegionalDirectionalTransfer",
     cadence=FIVE_MINUTES,
     description="MISO regional directional transfer: North/Central-South flow (raw and UDS) "

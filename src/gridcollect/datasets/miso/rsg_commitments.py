@@ -29,7 +29,6 @@ def _counted(values: Mapping[str, Any]) -> str | None:
 
 DATASET = declare(
     dgroup="miso_rsg_commitments",
-    command="rsg-commitments",
     endpoint="RealTimeRSGCommitments",
     cadence=FIVE_MINUTES,
     description="MISO real-time RSG commitments: resources and economic maximum MW "

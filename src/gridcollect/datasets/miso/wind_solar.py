@@ -62,7 +62,6 @@ def _block(fuel: str, kind: str) -> Rows:
 
 DATASET = declare(
     dgroup="miso_wind_solar",
-    command="wind-solar",
     endpoint="WindSolar/GetCombined",
     cadence=HOUR_LONG,
     description="MISO wind and solar: hourly forecast and actual MW, for the market day "

@@ -123,11 +123,11 @@ def schema_of(dataset: Dataset) -> Schema | None:
 def declare(
     *,
     dgroup: str,
-    command: str,
     endpoint: str,
     cadence: timedelta,
     description: str,
     as_of: str | AsOfReader,
+    command: str | None = None,
     wire: Wire | None = None,
     tidy: Tidy | None = None,
     retention: timedelta = timedelta(days=7),
@@ -146,7 +146,8 @@ def declare(
     """A MISO dataset from its declaration: by default one snapshot now per run (no
     window), stored in the ``{"data", "collection_metadata"}`` envelope under
     :func:`key_template` (with ``stamp``). ``as_of`` is the dotted path of the payload's
-    as-of time, or a reader.
+    as-of time, or a reader. ``command`` defaults to the dgroup without its operator
+    prefix, hyphenated (``miso_fuel_mix``: ``fuel-mix``).
 
     The validator and the table derive from ``wire`` and ``tidy``; a path ``as_of`` is
     also a required top-level field of ``wire`` (a :data:`TIME`, first) unless ``wire``
@@ -171,7 +172,7 @@ def declare(
     return Dataset(
         name=dgroup,
         operator=dgroup.partition("_")[0],
-        command=command,
+        command=command or dgroup.partition("_")[2].replace("_", "-"),
         endpoint=endpoint,
         cadence=cadence,
         key_template=key_template(dgroup, stamp) if key is None else key,
