@@ -21,13 +21,12 @@ from ...validation import (
     all_plain_mw,
     at,
     describe,
-    parse_clock,
     parse_hour,
     to_utc,
     unrecognised,
     utc_iso,
 )
-from ..schema import declare, unwrap_at
+from ..schema import CLOCK, declare, unwrap_at
 from .realtime_total_load_tables import ARRAYS, TABLE, as_of, hour_key, unwrapped
 from .tables import snapshot_times
 
@@ -73,8 +72,8 @@ def _check_body(check: Checker, body: dict[str, Any], path: str, *, strict: bool
                 continue
             if name == _CLOCK_LABELLED:
                 if check.require(row, (label,), row_path):
-                    rule = "must be a time of day"
-                    check.parsed(parse_clock, row[label], at(row_path, label), rule, failure=strict)
+                    check.parsed(CLOCK.parse, row[label], at(row_path, label), CLOCK.rule,
+                                 failure=strict)
             else:
                 used = _check_hour(check, row, row_path, label, value_key)
                 if used is not None and used != label:
