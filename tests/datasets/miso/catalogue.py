@@ -11,7 +11,7 @@ from gridcollect.model import Dataset, TableContext, Verdict
 
 from .examples import changed, wire
 
-__all__ = ["changed", "rows_of", "utc", "verdict_of", "wire"]
+__all__ = ["assert_rejected", "changed", "rows_of", "utc", "verdict_of", "wire"]
 
 
 def utc(hour: int, minute: int = 0, day: int = 2, month: int = 10) -> datetime:
@@ -32,3 +32,12 @@ def rows_of(dataset: Dataset | str, payload: Any) -> list[dict[str, Any]]:
 def verdict_of(name: str, payload: Any) -> Verdict:
     """The dataset's verdict on ``payload``."""
     return datasets.get(name).validator(payload)
+
+
+def assert_rejected(name: str, payload: Any, path: tuple[str | int, ...], value: object,
+                    reason: str) -> None:
+    """``payload`` with ``value`` at ``path`` (``DELETE``: removed) is rejected, naming
+    ``reason``."""
+    verdict = verdict_of(name, changed(payload, path, value))
+    assert not verdict.ok
+    assert reason in verdict.reason, verdict.reason

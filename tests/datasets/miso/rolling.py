@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -76,3 +77,21 @@ def ref(moment: datetime, *, seconds: bool = False) -> str:
     """``02-Oct-2026 - Interval 16:45 EST`` (with ``:SS`` when ``seconds``)."""
     clock = f"{moment:%H:%M:%S}" if seconds else f"{moment:%H:%M}"
     return f"{moment:%d-%b-%Y} - Interval {clock} EST"
+
+
+@dataclass(frozen=True)
+class Exports:
+    """Overlapping snapshots' export: latest-wins rows, their identities, every revision."""
+
+    latest: list[dict[str, Any]]
+    found: list[tuple[Any, ...]]
+    every: list[dict[str, Any]]
+
+
+def store_and_export(root: Path, name: str, payloads: list[Any], first: str,
+                     last: str) -> Exports:
+    """Store ``payloads`` (see :func:`store`) and export ``first`` .. ``last`` both ways."""
+    store(root, name, payloads)
+    latest = exported(root, name, first, last, all_revisions=False)
+    return Exports(latest, identities(name, latest),
+                   exported(root, name, first, last, all_revisions=True))

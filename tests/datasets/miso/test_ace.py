@@ -11,9 +11,9 @@ import pytest
 
 from gridcollect import datasets, keys
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, rows_of, utc, wire
 from .examples import DELETE
-from .rolling import exported, identities, ref, shifted, store, twelve_hour
+from .rolling import ref, shifted, store_and_export, twelve_hour
 
 NAME = "miso_ace"
 RECORDED = wire("Ace")
@@ -38,9 +38,7 @@ HALF_MINUTE = timedelta(seconds=30)
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_table_holds_every_instant_as_recorded() -> None:
@@ -75,11 +73,11 @@ def later(payload: dict[str, Any], minutes: int) -> dict[str, Any]:
 def test_overlapping_snapshots_export_one_row_per_instant(tmp_path: Path) -> None:
     """Three windows five minutes apart: one row per instant, from the latest snapshot
     that holds it; --all-revisions keeps all 720."""
-    store(tmp_path, NAME, [RECORDED, later(RECORDED, 5), later(RECORDED, 10)])
-    latest = exported(tmp_path, NAME, "2026-10-02", "2026-10-02", all_revisions=False)
-    found = identities(NAME, latest)
+    exports = store_and_export(tmp_path, NAME, [RECORDED, later(RECORDED, 5), later(RECORDED, 10)],
+                               "2026-10-02", "2026-10-02")
+    latest, found = exports.latest, exports.found
     assert len(found) == len(set(found)) == 240 + 20
     assert latest[-1]["interval_start"] == utc(21, 43)
     assert latest[-1]["snapshot_ref"] == utc(21, 43)
     assert latest[0]["snapshot_ref"] == utc(21, 33)  # only the first holds 14:33:30
-    assert len(exported(tmp_path, NAME, "2026-10-02", "2026-10-02", all_revisions=True)) == 720
+    assert len(exports.every) == 720

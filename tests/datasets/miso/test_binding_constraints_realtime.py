@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, changed, rows_of, utc, verdict_of, wire
 from .examples import DELETE
 
 NAME = "miso_binding_constraints_realtime"
@@ -27,8 +27,7 @@ RECORDED = wire("BindingConstraints/RealTime")
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok and reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_nothing_binding_placeholder_is_valid_and_gives_no_rows() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, changed, rows_of, utc, verdict_of, wire
 from .examples import DELETE
 
 NAME = "miso_binding_constraints_subregional"
@@ -39,8 +39,7 @@ def test_recorded_placeholder_is_valid_and_gives_no_rows() -> None:
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A populated variant that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(populated(), path, value))
-    assert not verdict.ok and reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, populated(), path, value, reason)
 
 
 def test_populated_row_is_tabulated_with_period_as_interval_end() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, changed, rows_of, utc, wire
 from .examples import DELETE
-from .rolling import exported, identities, store
+from .rolling import store_and_export
 
 NAME = "miso_coordinated_transaction_scheduling"
 RECORDED = wire("CoordinatedTransactionScheduling")
@@ -38,9 +38,7 @@ RECORDED = wire("CoordinatedTransactionScheduling")
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_table_holds_each_case_and_quarter_hour_as_recorded() -> None:
@@ -63,10 +61,9 @@ def _earlier(cases: int) -> dict[str, Any]:
 def test_growing_snapshots_export_one_row_per_case_and_quarter_hour(tmp_path: Path) -> None:
     """Three snapshots of one day, each holding the earlier ones' cases: one row each."""
     later = changed(RECORDED, ("Interval", -1, "PJMFORECASTEDLMP"), "99.99")
-    store(tmp_path, NAME, [_earlier(40), RECORDED, later])
-    latest = exported(tmp_path, NAME, "2026-10-02", "2026-10-03", all_revisions=False)
-    found = identities(NAME, latest)
+    exports = store_and_export(tmp_path, NAME, [_earlier(40), RECORDED, later],
+                               "2026-10-02", "2026-10-03")
+    latest, found = exports.latest, exports.found
     assert len(found) == len(set(found)) == 950
     assert max(r["pjm_forecast_lmp"] for r in latest) == 99.99
-    assert len(exported(tmp_path, NAME, "2026-10-02", "2026-10-03",
-                        all_revisions=True)) == 400 + 950 + 950
+    assert len(exports.every) == 400 + 950 + 950

@@ -10,9 +10,9 @@ import pytest
 
 from gridcollect import datasets, keys
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, rows_of, utc, verdict_of, wire
 from .examples import DELETE
-from .rolling import exported, identities, store
+from .rolling import store_and_export
 
 NAME = "miso_csat_nextday_str"
 RECORDED = wire("CsatNextDayShortTermReserveRequirement")
@@ -34,9 +34,7 @@ CREATED = utc(12, 6) + timedelta(seconds=10)  # 07:06:10 EST
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_an_object_is_not_the_list_of_regions() -> None:
@@ -75,10 +73,10 @@ def test_overlapping_publications_export_one_row_per_region_and_hour(tmp_path: P
     hour), the revision winning; --all-revisions keeps all nine."""
     revised = _made(2, 250)
     revised[0]["forecastCreatedTime"] = "2026-10-02T09:00:00"
-    store(tmp_path, NAME, [RECORDED, revised, _made(3, 400)])
-    latest = exported(tmp_path, NAME, "2026-10-03", "2026-10-05", all_revisions=False)
-    found = identities(NAME, latest)
+    exports = store_and_export(tmp_path, NAME, [RECORDED, revised, _made(3, 400)],
+                               "2026-10-03", "2026-10-05")
+    latest, found = exports.latest, exports.found
     assert len(found) == len(set(found)) == 6
     assert {r["requirement_mw"] for r in latest if r["interval_start"].day == 3} == {250.0}
     assert {r["requirement_mw"] for r in latest if r["interval_start"] >= utc(5, day=4)} == {400.0}
-    assert len(exported(tmp_path, NAME, "2026-10-03", "2026-10-05", all_revisions=True)) == 9
+    assert len(exports.every) == 9

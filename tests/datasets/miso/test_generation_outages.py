@@ -9,7 +9,7 @@ import pytest
 
 from gridcollect import datasets, keys
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, changed, rows_of, utc, verdict_of, wire
 from .examples import DELETE
 from .rolling import exported, identities, store
 
@@ -39,9 +39,7 @@ COLUMNS = {"Unplanned": "unplanned_mw", "Planned": "planned_mw", "Forced": "forc
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_table_holds_each_outage_day_as_recorded() -> None:

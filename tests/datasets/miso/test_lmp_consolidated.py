@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, changed, rows_of, utc, verdict_of, wire
 from .examples import DELETE
 
 NAME = "miso_lmp_consolidated"
@@ -33,8 +33,7 @@ BLOCKS = {"FiveMinLMP": "rt_5min", "HourlyIntegratedLMP": "rt_hourly_integrated"
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok and reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_energy_component_rule_warns_per_block() -> None:

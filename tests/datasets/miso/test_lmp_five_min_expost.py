@@ -7,7 +7,7 @@ import pytest
 from gridcollect import datasets
 from gridcollect.validation import InvalidValue
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, rows_of, utc, verdict_of, wire
 from .examples import DELETE
 
 NAME = "miso_lmp_five_min_expost"
@@ -27,8 +27,7 @@ RECORDED = wire("MarketPricing/GetRealTimeFiveMinExPost/Current")
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok and reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_columns_are_read_by_header_name() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, rows_of, utc, wire
 from .examples import DELETE
-from .rolling import exported, identities, ref, shifted, store
+from .rolling import ref, shifted, store_and_export
 
 NAME = "miso_nsi_five_minute"
 RECORDED = wire("Interchange/GetNsi/FiveMinute")
@@ -35,9 +35,7 @@ FIVE = timedelta(minutes=5)
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_table_matches_gridstatus_parse_of_the_same_bytes() -> None:
@@ -75,14 +73,14 @@ def test_overlapping_snapshots_export_one_row_per_neighbour_and_interval(
     the latest snapshot holding it; --all-revisions keeps every snapshot's rows."""
     second = _later(RECORDED, 1, {"2026-10-02 16:40:00": 1111.0, "2026-10-02 16:45:00": 1111.0})
     third = _later(RECORDED, 2, {"2026-10-02 16:40:00": 2222.0})
-    store(tmp_path, NAME, [RECORDED, second, third])
-    latest = exported(tmp_path, NAME, "2026-09-30", "2026-10-03", all_revisions=False)
-    found = identities(NAME, latest)
+    exports = store_and_export(tmp_path, NAME, [RECORDED, second, third],
+                               "2026-09-30", "2026-10-03")
+    latest, found = exports.latest, exports.found
     assert len(found) == len(set(found)) == 10 * (549 + 24)
     by_key = {(row["neighbour"], row["interval_end"]): row for row in latest}
     assert by_key[("PJM", utc(21, 40))]["mw"] == 2222.0
     assert by_key[("PJM", utc(21, 45))]["mw"] == 2119.0  # the third's, not the second's
     assert by_key[("PJM", utc(21, 45))]["snapshot_ref"] == utc(23, 48)
     assert by_key[("PJM", utc(0, 5, day=1))]["snapshot_ref"] == utc(21, 48)  # only the first
-    every = exported(tmp_path, NAME, "2026-09-30", "2026-10-03", all_revisions=True)
+    every = exports.every
     assert len(every) == 3 * 10 * 549

@@ -8,7 +8,7 @@ import pytest
 
 from gridcollect.datasets.miso.public_asm_mcp import PRODUCTS
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, rows_of, utc, wire
 from .examples import DELETE
 
 NAME = "miso_public_asm_mcp"
@@ -29,8 +29,7 @@ DA = ("MCPData", "DayAheadMCP")
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok and reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_one_row_per_zone_product_and_market() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, changed, rows_of, utc, verdict_of, wire
 from .examples import DELETE
 
 NAME = "miso_public_exante_lmp"
@@ -24,8 +24,7 @@ HUB = ("LMPData", "ExAnteLMP", "Hub")
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok and reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_a_hub_with_another_energy_component_is_a_warning() -> None:

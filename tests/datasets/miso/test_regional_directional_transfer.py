@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, rows_of, utc, wire
 from .examples import DELETE
-from .rolling import exported, identities, ref, shifted, store, twelve_hour
+from .rolling import ref, shifted, store_and_export, twelve_hour
 
 NAME = "miso_regional_directional_transfer"
 RECORDED = wire("RegionalDirectionalTransfer")
@@ -40,9 +40,7 @@ FIVE = timedelta(minutes=5)
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_table_holds_every_instant_of_the_day_as_recorded() -> None:
@@ -70,12 +68,12 @@ def later(payload: dict[str, Any], steps: int) -> dict[str, Any]:
 
 def test_overlapping_snapshots_export_one_row_per_instant(tmp_path: Path) -> None:
     """Three windows one cadence apart: one row per instant, none lost between polls."""
-    store(tmp_path, NAME, [RECORDED, later(RECORDED, 1), later(RECORDED, 2)])
-    latest = exported(tmp_path, NAME, "2026-10-01", "2026-10-02", all_revisions=False)
-    found = identities(NAME, latest)
+    exports = store_and_export(tmp_path, NAME, [RECORDED, later(RECORDED, 1), later(RECORDED, 2)],
+                               "2026-10-01", "2026-10-02")
+    latest, found = exports.latest, exports.found
     assert len(found) == len(set(found)) == 291
     starts = [r["interval_start"] for r in latest]
     assert all(b - a == FIVE for a, b in zip(starts, starts[1:], strict=False))
     assert latest[-1]["raw_mw"] == 200.0 and latest[-1]["interval_start"] == utc(21, 45)
-    every = exported(tmp_path, NAME, "2026-10-01", "2026-10-02", all_revisions=True)
+    every = exports.every
     assert len(every) == 3 * 289

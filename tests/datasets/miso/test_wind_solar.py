@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .catalogue import changed, rows_of, utc, verdict_of, wire
+from .catalogue import assert_rejected, changed, rows_of, utc, verdict_of, wire
 from .examples import DELETE
-from .rolling import exported, identities, ref, store
+from .rolling import ref, store_and_export
 
 NAME = "miso_wind_solar"
 RECORDED = wire("WindSolar/GetCombined")
@@ -42,9 +42,7 @@ RECORDED = wire("WindSolar/GetCombined")
 def test_each_rule_names_its_reason(path: tuple[str | int, ...], value: object,
                                     reason: str) -> None:
     """A variant of the recording that breaks one rule is rejected, naming it."""
-    verdict = verdict_of(NAME, changed(RECORDED, path, value))
-    assert not verdict.ok
-    assert reason in verdict.reason, verdict.reason
+    assert_rejected(NAME, RECORDED, path, value, reason)
 
 
 def test_an_hour_with_its_time_but_no_actual_value_is_an_absent_value() -> None:
@@ -91,12 +89,12 @@ def test_overlapping_publications_export_one_row_per_fuel_kind_and_hour(
     second = _an_hour_later()
     third = changed(second, ("RefId",), "02-Oct-2026 - Interval 18:00 EST")
     third["instance"][20]["ForecastWindValue"] = "8888.00"
-    store(tmp_path, NAME, [RECORDED, second, third])
-    latest = exported(tmp_path, NAME, "2026-10-02", "2026-10-04", all_revisions=False)
-    found = identities(NAME, latest)
+    exports = store_and_export(tmp_path, NAME, [RECORDED, second, third],
+                               "2026-10-02", "2026-10-04")
+    latest, found = exports.latest, exports.found
     assert len(found) == len(set(found)) == 96 + 34
     by_key = {(r["fuel"], r["kind"], r["interval_start"]): r["mw"] for r in latest}
     assert by_key[("wind", "actual", utc(21))] == 5100.0
     assert by_key[("wind", "forecast", utc(1, day=3))] == 8888.0
-    every = exported(tmp_path, NAME, "2026-10-02", "2026-10-04", all_revisions=True)
+    every = exports.every
     assert len(every) == 128 + 130 + 130

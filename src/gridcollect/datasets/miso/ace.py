@@ -8,9 +8,7 @@ carry the seconds: ``ace_YYYYMMDD_HHMMSS``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from ...model import Column
 from ..schema import (
@@ -25,8 +23,11 @@ from ..schema import (
     Tidy,
     Wire,
     declare,
+    not_after,
+    on_grid,
 )
 
+HALF_MINUTE = timedelta(seconds=30)
 INSTANT = Interval(
     "instantEST", "instant", timedelta(0),
     "ACE is an instantaneous value (NERC: the instantaneous difference between actual and "
@@ -35,39 +36,23 @@ INSTANT = Interval(
 )
 
 
-def _half_minute(values: Mapping[str, Any]) -> str | None:
-    """Samples sit on the half-minute marks."""
-    stamp = values["instantEST"]
-    if stamp.second % 30 or stamp.microsecond:
-        return f"instantEST {stamp:%H:%M:%S} UTC is not on a 30-second mark"
-    return None
-
-
-def _not_after_ref(values: Mapping[str, Any]) -> str | None:
-    """No sample is later than the snapshot's own time."""
-    if values.get("RefId") is not None and values["instantEST"] > values["RefId"]:
-        return f"instantEST {values['instantEST']:%H:%M:%S} UTC is after RefId"
-    return None
-
-
 DATASET = declare(
     dgroup="miso_ace",
-    command="ace",
     endpoint="Ace",
     cadence=timedelta(minutes=5),
     description="MISO area control error: the last two hours of 30-second values (MW).",
     as_of="RefId",
     stamp=STAMP_SECOND,
     wire=Wire(
-        fields=(Field("RefId", TIME), Field("MktDay", TEXT, required=False)),
+        fields=(Field("MktDay", TEXT, required=False),),
         rows=(Rows("ACE",
                    (Field("instantEST", TIME),
                     Field("value", NUMBER, "ace_mw", "MW",
                           "value: area control error; positive is over-generation "
                           "(MISO exporting more than scheduled).")),
                    INSTANT, context=(Field("RefId", TIME),), tags={"area": "MISO"},
-                   rules=(Rule("30-second grid", _half_minute),
-                          Rule("after RefId", _not_after_ref))),),
+                   rules=(Rule("30-second grid", on_grid("instantEST", HALF_MINUTE, "30-second")),
+                          Rule("after RefId", not_after("instantEST")))),),
     ),
     tidy=Tidy(identity=("area", "interval_start"), plot_series="area", plot_values=("ace_mw",),
               columns=(Column("area", "text", "", "The balancing area: MISO."),)),

@@ -9,19 +9,17 @@ named ``None``, which gives no table row.
 
 from __future__ import annotations
 
-from ..schema import TIME, Field, Rows, Tidy, Wire, declare
+from ..schema import Rows, Tidy, Wire, declare
 from .constraints import CURVE_RULE, FIVE_MINUTES, PERIOD, constraint_fields
 
 DATASET = declare(
     dgroup="miso_binding_constraints_realtime",
-    command="binding-constraints-realtime",
     endpoint="BindingConstraints/RealTime",
     cadence=FIVE_MINUTES,
     description="MISO real-time binding constraints: shadow prices of the transmission "
                 "constraints binding in the current five-minute interval.",
     as_of="RefId",
     wire=Wire(
-        fields=(Field("RefId", TIME),),
         rows=(Rows("Constraint", constraint_fields(), PERIOD, placeholder={"Name": ("None",)},
                    rules=(CURVE_RULE,)),),
     ),

@@ -14,9 +14,23 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from ...model import Snapshot, Verdict
+from ...model import Verdict
 from ...validation import Checker, at, describe, is_interval_ref, unrecognised
-from ..schema import FLAG, NUMBER, TEXT, TIME, Field, Interval, Kind, Rows, Tidy, Wire, declare
+from ..schema import (
+    FLAG,
+    NUMBER,
+    TEXT,
+    TIME,
+    Field,
+    Interval,
+    Kind,
+    Rows,
+    Tidy,
+    Wire,
+    as_received,
+    declare,
+    unwrap_as_received,
+)
 
 RESERVE_TYPES = ("SPIN", "NSPIN", "REG_UP", "REG_DOWN", "SUPPL")
 DIRECTIONS = ("UP", "DOWN", "BOTH")
@@ -99,11 +113,6 @@ def _check_override(check: Checker, value: Any, path: str, *, absent_allowed: bo
     check.fail(path, f"OVERRIDE must be a boolean or 0/1, got {describe(value)}")
 
 
-def envelope(snapshot: Snapshot) -> Any:
-    """The stored object is the response exactly as received."""
-    return snapshot.payload
-
-
 def _label(value: Any) -> str | None:
     # The documented labels are only warned about, and CURVETYPE and Description are not
     # checked at all: a value that is not text is no label, not a lost row.
@@ -157,16 +166,15 @@ ROWS = Rows(
 # the hand-written `validate` above.
 DATASET = declare(
     dgroup="miso_binding_constraints_reserve",
-    command="binding-constraints-reserve",
     endpoint="BindingConstraints/Reserve",
     cadence=timedelta(minutes=5),
     description="MISO reserve binding constraints: shadow prices of binding reserve constraints.",
     as_of="RefId",
     key=("miso_binding_constraints_reserve/{t:%Y-%m-%d}/"
          "binding_constraints_reserve_{t:%Y%m%d_%H%M}.json.gz"),
-    envelope=envelope,
-    unwrap=lambda stored: stored,  # the envelope is the response itself
-    wire=Wire(fields=(Field("RefId", TIME),), rows=(ROWS,)),
+    envelope=as_received,
+    unwrap=unwrap_as_received,
+    wire=Wire(rows=(ROWS,)),
     tidy=Tidy(identity=("name", "interval_start"), plot_series="name",
               plot_values=("shadow_price",)),
     validator=validate,

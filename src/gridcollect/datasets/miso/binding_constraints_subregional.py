@@ -8,7 +8,7 @@ placeholder: one row named ``"None"``, its numbers ``"0"``, which gives no table
 
 from __future__ import annotations
 
-from ..schema import TEXT, TIME, Field, Rows, Tidy, Wire, declare
+from ..schema import TEXT, Field, Rows, Tidy, Wire, declare
 from .constraints import CURVE_RULE, FIVE_MINUTES, PERIOD, constraint_fields
 
 REASON = Field("REASON", TEXT, "reason", "", "REASON: why the constraint binds; null if none.",
@@ -16,14 +16,12 @@ REASON = Field("REASON", TEXT, "reason", "", "REASON: why the constraint binds; 
 
 DATASET = declare(
     dgroup="miso_binding_constraints_subregional",
-    command="binding-constraints-subregional",
     endpoint="BindingConstraints/SubRegional",
     cadence=FIVE_MINUTES,
     description="MISO sub-regional binding constraints: shadow prices of the sub-regional "
                 "constraints binding now.",
     as_of="RefId",
     wire=Wire(
-        fields=(Field("RefId", TIME),),
         rows=(Rows("Constraint", (*constraint_fields("BP3", "PC3", "BP4", "PC4"), REASON),
                    PERIOD, placeholder={"Name": ("None",)}, rules=(CURVE_RULE,)),),
     ),

@@ -32,13 +32,12 @@ def _quarter_hours(values: Mapping[str, Any]) -> str | None:
 
 DATASET = declare(
     dgroup="miso_coordinated_transaction_scheduling",
-    command="coordinated-transaction-scheduling",
     endpoint="CoordinatedTransactionScheduling",
     cadence=QUARTER,
     description="MISO-PJM coordinated transaction scheduling: PJM's forecast interface LMP "
                 "per approved case and quarter hour (the day so far).",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),), rows=(Rows(
+    wire=Wire(rows=(Rows(
         "Interval",
         (Field("CASEAPPROVALDATE", TIME, "case_approved", "UTC",
                "CASEAPPROVALDATE: when PJM approved the case."),

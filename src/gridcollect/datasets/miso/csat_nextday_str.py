@@ -41,14 +41,13 @@ def _next_day(values: Mapping[str, Any]) -> str | None:
 
 DATASET = declare(
     dgroup="miso_csat_nextday_str",
-    command="csat-nextday-str",
     endpoint="CsatNextDayShortTermReserveRequirement",
     cadence=timedelta(hours=1),
     description="MISO next-day short-term reserve requirement and its overwrite, by region, "
                 "at each region's forecast peak hour (daily, around 07:05 EST).",
     as_of=as_of_latest("", "forecastCreatedTime"),
     stamp=STAMP_DAY,
-    wire=Wire(fields=(), rows=(Rows(
+    wire=Wire(rows=(Rows(
         "",
         (Field("forecastPeakHourEst", TIME),
          Field("region", TEXT, "region", "", "region: South, North/Central or Systemwide."),

@@ -22,7 +22,7 @@ from ...validation import (
     unrecognised,
     utc_iso,
 )
-from ..schema import declare
+from ..schema import declare, unwrap_at
 from .csat_supply_demand_tables import TABLE, as_of
 from .tables import snapshot_times
 
@@ -209,19 +209,11 @@ def envelope(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def unwrap(stored: Any) -> Any:
-    """The payload inside a stored envelope (the inverse of :func:`envelope`)."""
-    if not isinstance(stored, dict) or "api_response" not in stored:
-        raise ValueError(f"not a CSAT envelope: expected api_response in {describe(stored)}")
-    return stored["api_response"]
-
-
 # Hand-written validator and table (docs/datasets.md says why): nested documented
 # measures with a balance rule, wire warnings at row level, point-to-point intervals and
 # the region from the envelope.
 DATASET = declare(
     dgroup="miso_csat_supply_demand",
-    command="csat-supply-demand",
     endpoint="CsatSupplyDemand",
     cadence=timedelta(minutes=15),
     description="MISO short-term capacity adequacy (CSAT): demand against committed capacity.",
@@ -230,7 +222,7 @@ DATASET = declare(
     key=("miso_csat_supply_demand/year={t:%Y}/month={t:%m}/day={t:%d}/"
          "csat_supply_demand_{t:%Y%m%dT%H%M%SZ}{suffix}.json.gz"),
     envelope=envelope,
-    unwrap=unwrap,
+    unwrap=unwrap_at("api_response", "CSAT"),
     window=Window(
         "--start-datetime",
         "--end-datetime",

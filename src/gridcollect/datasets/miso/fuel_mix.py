@@ -57,14 +57,12 @@ TABLE = Tidy(identity=("category", "interval_start"), plot_series="category",
 
 DATASET = declare(
     dgroup="miso_fuel_mix",
-    command="fuel-mix",
     endpoint="FuelMix",
     cadence=FIVE_MINUTES,
     description="MISO fuel mix: MW by fuel category in the current five-minute interval, "
                 "and the total.",
     as_of="RefId",
     wire=Wire(
-        fields=(Field("RefId", TIME),),
         rows=(FUEL_ROWS, TOTAL_ROWS),
     ),
     tidy=TABLE,

@@ -7,18 +7,17 @@ On the wire: as ``FuelMix`` (``RefId``, ``Fuel.Type`` rows of ``INTERVALEST``,
 
 from __future__ import annotations
 
-from ..schema import NUMBER, TIME, Field, Wire, declare
+from ..schema import NUMBER, Field, Wire, declare
 from .fuel_mix import FIVE_MINUTES, FUEL_ROWS, TABLE
 
 DATASET = declare(
     dgroup="miso_fuel_mix_today",
-    command="fuel-mix-today",
     endpoint="FuelMix/Today",
     cadence=FIVE_MINUTES,
     description="MISO fuel mix of the day so far: MW by fuel category for every five-minute "
                 "interval since midnight EST.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME), Field("TotalMW", NUMBER, required=False)),
+    wire=Wire(fields=(Field("TotalMW", NUMBER, required=False),),
               rows=(FUEL_ROWS,)),
     tidy=TABLE,
 )

@@ -81,7 +81,6 @@ def _month_day(values: Mapping[str, Any]) -> str | None:
 
 DATASET = declare(
     dgroup="miso_generation_outages",
-    command="generation-outages",
     endpoint="GenerationOutages/GetGenerationOutagesPlusMinusFiveDays",
     cadence=timedelta(hours=1),
     description="MISO generation outages: unplanned, planned, forced and derated MW per "

@@ -11,7 +11,7 @@ rows (317 nodes): ``FiveMinLMP`` (``16:50``; ``LMP``, ``MLC``, ``MCC`` and seven
 from __future__ import annotations
 
 from ...model import Column
-from ..schema import CLOCK, HOUR, NUMBER, TEXT, TIME, Field, Interval, Rows, Tidy, Wire, declare
+from ..schema import CLOCK, HOUR, NUMBER, TEXT, Field, Interval, Rows, Tidy, Wire, declare
 from .prices import FIVE_MINUTES, ONE_HOUR, energy_rule, is_hub, price_fields
 
 FIVE_MINUTE = Interval(
@@ -42,14 +42,12 @@ def block(path: str, market: str, interval: Interval, *extra: Field) -> Rows:
 
 DATASET = declare(
     dgroup="miso_lmp_consolidated",
-    command="lmp-consolidated",
     endpoint="MarketPricing/GetLmpConsolidatedTable",
     cadence=FIVE_MINUTES,
     description="MISO consolidated LMP: per pricing node, the five-minute real-time, hourly "
                 "integrated and day-ahead ex-ante and ex-post prices ($/MWh).",
     as_of="LMPData.RefId",
     wire=Wire(
-        fields=(Field("LMPData.RefId", TIME),),
         rows=(
             block("FiveMinLMP", "rt_5min", FIVE_MINUTE,
                   *(Field(name, NUMBER, name.lower(), "$/MW",

@@ -37,14 +37,12 @@ def as_of(payload: Any) -> datetime:
 
 DATASET = declare(
     dgroup="miso_lmp_five_min_expost",
-    command="lmp-five-min-expost",
     endpoint="MarketPricing/GetRealTimeFiveMinExPost/Current",
     cadence=FIVE_MINUTES,
     description="MISO five-minute ex-post LMP at every pricing node: LMP, loss and "
                 "congestion ($/MWh) of the latest interval.",
     as_of=as_of,
     wire=Wire(
-        fields=(),
         rows=(
             Rows("data",
                  (Field("INTERVAL", TIME), Field("CPNODE", TEXT, "node", "", "CPNODE: the node."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..schema import CLOCK, NUMBER, TEXT, TIME, Field, Interval, Rows, Tidy, Wire, declare
+from ..schema import CLOCK, NUMBER, TEXT, Field, Interval, Rows, Tidy, Wire, declare
 
 FIVE_MINUTES = timedelta(minutes=5)
 INTERVAL = Interval(
@@ -38,7 +38,7 @@ DATASET = declare(
     description="MISO net actual interchange: metered MW over MISO's ties, per tie, in the "
                 "latest five-minute interval.",
     as_of="Date",
-    wire=Wire(fields=(Field("Date", TIME),), rows=(TIE_ROWS,)),
+    wire=Wire(rows=(TIE_ROWS,)),
     tidy=Tidy(identity=("tie", "interval_start"), plot_series="tie", plot_values=("mw",)),
 )
 __all__ = ["DATASET", "INTERVAL"]

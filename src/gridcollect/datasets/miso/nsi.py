@@ -9,12 +9,10 @@ The table is long: one row per neighbour (and ``MISO``) per instant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from ...model import Column
-from ..schema import NUMBER, TIME, Field, Interval, Rows, Rule, Tidy, Wire, declare
+from ..schema import NUMBER, TIME, Field, Interval, Rows, Rule, Tidy, Wire, declare, not_after
 
 NEIGHBOURS = ("AECI", "LGEE", "MHEB", "ONT", "PJM", "SOCO", "SPA", "SWPP", "TVA")
 """The neighbouring balancing authorities MISO schedules interchange with."""
@@ -44,27 +42,21 @@ def interchange_rows(interval: Interval, rules: tuple[Rule, ...]) -> tuple[Rows,
         for name in (*NEIGHBOURS, NET))
 
 
-def _not_after_ref(values: Mapping[str, Any]) -> str | None:
-    """The schedule is not later than the snapshot's own minute (in the recording they
-    are the same minute, 16:48)."""
-    if values.get("RefId") is not None and values["timestamp"] > values["RefId"]:
-        return f"timestamp {values['timestamp']:%H:%M} UTC is after RefId's {values['RefId']:%H:%M}"
-    return None
-
-
+# The schedule is not later than the snapshot's own minute (in the recording they are
+# the same minute, 16:48).
+AFTER_REF = not_after("timestamp", message="timestamp {value:%H:%M} UTC is after RefId's "
+                                           "{ref:%H:%M}")
 TABLE = Tidy(identity=("neighbour", "interval_start"), plot_series="neighbour",
              plot_values=("mw",), columns=(Column("neighbour", "text", "", NEIGHBOUR_DOC),))
 
 DATASET = declare(
     dgroup="miso_nsi",
-    command="nsi",
     endpoint="Interchange/GetNsi",
     cadence=timedelta(minutes=1),
     description="MISO net scheduled interchange now: MW with each neighbour and MISO's "
                 "net, at the minute MISO names.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),),
-              rows=interchange_rows(INSTANT, (Rule("after RefId", _not_after_ref),))),
+    wire=Wire(rows=interchange_rows(INSTANT, (Rule("after RefId", AFTER_REF),))),
     tidy=TABLE,
 )
 __all__ = ["DATASET", "NEIGHBOURS", "NET", "NEIGHBOUR_DOC", "interchange_rows"]

@@ -9,12 +9,10 @@ latest-wins rule keeps one row per (neighbour, interval).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
-from ..schema import TIME, Field, Interval, Rule, Wire, declare
+from ..schema import Interval, Rule, Wire, declare, not_after, on_grid
 from .nsi import TABLE, interchange_rows
 
 FIVE_MINUTES = timedelta(minutes=5)
@@ -26,32 +24,16 @@ INTERVAL = Interval(
 )
 
 
-def _on_grid(values: Mapping[str, Any]) -> str | None:
-    """Rows are five minutes apart, on the clock's five-minute marks."""
-    stamp = values["timestamp"]
-    if stamp.minute % 5 or stamp.second:
-        return f"timestamp {stamp:%H:%M:%S} UTC is not on a five-minute mark"
-    return None
-
-
-def _not_after_ref(values: Mapping[str, Any]) -> str | None:
-    """No interval ends after the snapshot's own time."""
-    if values.get("RefId") is not None and values["timestamp"] > values["RefId"]:
-        return f"timestamp {values['timestamp']:%Y-%m-%d %H:%M} UTC is after RefId"
-    return None
-
-
 DATASET = declare(
     dgroup="miso_nsi_five_minute",
-    command="nsi-five-minute",
     endpoint="Interchange/GetNsi/FiveMinute",
     cadence=FIVE_MINUTES,
     description="MISO net scheduled interchange by five-minute interval (rolling ~46 "
                 "hours): MW with each neighbour and MISO's net.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),),
-              rows=interchange_rows(INTERVAL, (Rule("five-minute grid", _on_grid),
-                                               Rule("after RefId", _not_after_ref)))),
+    wire=Wire(rows=interchange_rows(INTERVAL, (
+                  Rule("five-minute grid", on_grid("timestamp", FIVE_MINUTES, "five-minute")),
+                  Rule("after RefId", not_after("timestamp", "%Y-%m-%d %H:%M"))))),
     tidy=replace(TABLE, span=timedelta(days=2)),
 )
 __all__ = ["DATASET", "INTERVAL"]

@@ -14,7 +14,6 @@ from ..schema import (
             HOUR,
             NUMBER,
             TEXT,
-            TIME,
             Field,
             Interval,
             Melt,
@@ -46,14 +45,13 @@ DAY_AHEAD = Interval("HourEnding", "end", ONE_HOUR,
 
 DATASET = declare(
     dgroup="miso_public_asm_mcp",
-    command="public-asm-mcp",
     endpoint="MarketPricing/GetAncillaryServicesMcp",
     cadence=FIVE_MINUTES,
     description="MISO ancillary-service clearing prices ($/MW) by reserve zone and product, "
                 "real-time five-minute and day-ahead hourly.",
     as_of="MCPData.RefId",
     wire=Wire(
-        fields=(Field("MCPData.RefId", TIME), Field("MCPData.MktDay", TEXT)),
+        fields=(Field("MCPData.MktDay", TEXT),),
         rows=(
             Rows("MCPData.RealTimeMCP.Zone", FIELDS, REAL_TIME, melt=MELT,
                  context=(Field("HourAndMin", CLOCK),), tags={"market": "rt_5min"}),

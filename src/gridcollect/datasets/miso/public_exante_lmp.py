@@ -7,7 +7,7 @@ and ``Hub`` rows of ``name``, ``LMP``, ``loss`` and ``congestion`` (strings, $/M
 
 from __future__ import annotations
 
-from ..schema import CLOCK, TEXT, TIME, Field, Interval, Rows, Tidy, Wire, declare
+from ..schema import CLOCK, TEXT, Field, Interval, Rows, Tidy, Wire, declare
 from .prices import FIVE_MINUTES, energy_rule, price_fields
 
 INTERVAL = Interval(
@@ -19,14 +19,12 @@ INTERVAL = Interval(
 
 DATASET = declare(
     dgroup="miso_public_exante_lmp",
-    command="public-exante-lmp",
     endpoint="MarketPricing/GetExAnteLmp",
     cadence=FIVE_MINUTES,
     description="MISO ex-ante LMP at the hubs: LMP, loss and congestion ($/MWh) expected "
                 "for the next five-minute interval.",
     as_of="LMPData.RefId",
     wire=Wire(
-        fields=(Field("LMPData.RefId", TIME),),
         rows=(
             Rows("LMPData.ExAnteLMP.Hub",
                  (Field("name", TEXT, "node", "", "name: the hub."),

@@ -9,7 +9,6 @@ differently from release to release.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -22,31 +21,17 @@ from ...validation import (
     all_plain_mw,
     at,
     describe,
-    parse_clock,
     parse_hour,
     to_utc,
     unrecognised,
     utc_iso,
 )
-from ..schema import declare
-from .realtime_total_load_tables import TABLE, as_of
+from ..schema import CLOCK, declare, unwrap_at
+from .realtime_total_load_tables import ARRAYS, TABLE, as_of, hour_key, unwrapped
 from .tables import snapshot_times
 
-# Array name -> (the field labelling a row, the MW field). The label of the hourly arrays
-# is an hour whose key MISO renames, so it is looked up by meaning (see _hour_key).
-ARRAYS = {
-    "ClearedMW": ("Hour", "Value"),
-    "MediumTermLoadForecast": ("HourEnding", "LoadForecast"),
-    "FiveMinTotalLoad": ("Time", "Value"),
-}
 _CLOCK_LABELLED = "FiveMinTotalLoad"
 _BLOCK_ROWS = 1024
-# Keys such as Hour, HourEnding, Hour_Ending, HE, HR, HE_EST, MarketHourEnding, once
-# lower-cased and stripped of everything but letters and digits. Not "...Hourly": that
-# names a row wrapper, not an hour.
-_HOURISH = re.compile(
-    r"hour(?!ly)\w*|\w*hour(?:ending|beginning)|(?:he|hr|hb)(?:est|ending|beginning)?", re.ASCII
-)
 _EXPECTED = (
     "an object with RefId, ClearedMW, MediumTermLoadForecast and FiveMinTotalLoad "
     "(documented), or the same inside LoadInfo (wire)"
@@ -82,13 +67,13 @@ def _check_body(check: Checker, body: dict[str, Any], path: str, *, strict: bool
         renamed: set[str] = set()
         for index, raw in enumerate(rows or ()):
             row_path = at(at(path, name), index)
-            row, row_path = _unwrapped(raw, row_path)
+            row, row_path = unwrapped(raw, row_path)
             if check.obj(row, row_path) is None:
                 continue
             if name == _CLOCK_LABELLED:
                 if check.require(row, (label,), row_path):
-                    rule = "must be a time of day"
-                    check.parsed(parse_clock, row[label], at(row_path, label), rule, failure=strict)
+                    check.parsed(CLOCK.parse, row[label], at(row_path, label), CLOCK.rule,
+                                 failure=strict)
             else:
                 used = _check_hour(check, row, row_path, label, value_key)
                 if used is not None and used != label:
@@ -137,20 +122,11 @@ def _is_hour(value: Any) -> bool:
     return True
 
 
-def _unwrapped(raw: Any, path: str) -> tuple[Any, str]:
-    """The row inside a one-key wrapper such as ``{"Load": {...}}``, or the row itself."""
-    if isinstance(raw, dict) and len(raw) == 1:
-        [(key, inner)] = raw.items()
-        if isinstance(inner, dict):
-            return inner, at(path, key)
-    return raw, path
-
-
 def _check_hour(
     check: Checker, row: dict[str, Any], path: str, label: str, value_key: str
 ) -> str | None:
     """Check the row's hour, under whatever name it has; return that name."""
-    key = _hour_key(row, label, value_key)
+    key = hour_key(row, label, value_key)
     if key is None:
         check.fail(path, f"missing required field {label!r} (or another hour field)")
         return None
@@ -161,19 +137,6 @@ def _check_hour(
         # The hour's format is not ours to enforce; a new one should be seen, not lost.
         check.parsed(parse_hour, value, at(path, key), "unrecognised hour", failure=False)
     return key
-
-
-def _hour_key(row: dict[str, Any], label: str, value_key: str) -> str | None:
-    if label in row:
-        return label
-    for key in row:
-        if isinstance(key, str) and key != value_key and _HOURISH.fullmatch(_squeezed(key)):
-            return key
-    return None
-
-
-def _squeezed(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
 def envelope(snapshot: Snapshot) -> dict[str, Any]:
@@ -193,19 +156,11 @@ def envelope(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def unwrap(stored: Any) -> Any:
-    """The payload inside a stored envelope (the inverse of :func:`envelope`)."""
-    if not isinstance(stored, dict) or "data" not in stored:
-        raise ValueError(f"not a total-load envelope: expected data in {describe(stored)}")
-    return stored["data"]
-
-
 # Hand-written validator and table (docs/datasets.md says why): renamed hour columns
 # found by meaning, any one-key row wrapper, the column-at-a-time fast path, and hours
 # placed on RefId's operating day and own clock.
 DATASET = declare(
     dgroup="miso_realtime_total_load",
-    command="realtime-total-load",
     endpoint="RealTimeTotalLoad",
     cadence=timedelta(minutes=5),
     description="MISO real-time total load: hourly cleared MW, load forecast, five-minute load.",
@@ -214,7 +169,7 @@ DATASET = declare(
     key=("miso_realtime_total_load/{t:%Y}/{t:%m}/{t:%d}/"
          "realtime_total_load_{t:%Y%m%d_%H%M%S}.json.gz"),
     envelope=envelope,
-    unwrap=unwrap,
+    unwrap=unwrap_at("data", "total-load"),
     window=Window(
         "--start-date",
         "--end-date",

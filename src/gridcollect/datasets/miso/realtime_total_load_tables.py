@@ -1,4 +1,6 @@
-"""Tidy rows of the real-time total load: one per (series, interval), from either shape.
+"""Tidy rows of the real-time total load: one per (series, interval), from either shape;
+and what the validator shares with them: the arrays, the one-key row wrapper, the hour
+field found by its meaning.
 
 Row times carry no date, so they are placed on the operating day of ``RefId`` and read
 on RefId's own clock: EST for the wire's ``Interval 16:45 EST``, the given offset for an
@@ -20,6 +22,7 @@ from ...model import Column, Row, Table, TableContext
 from ...validation import (
     EST,
     InvalidValue,
+    at,
     is_interval_ref,
     parse_clock,
     parse_est,
@@ -28,6 +31,19 @@ from ...validation import (
 )
 from .tables import INTERVAL_COLUMNS, field, interval
 
+# Array name -> (the field labelling a row, the MW field). The label of the hourly arrays
+# is an hour whose key MISO renames, so it is looked up by meaning (see hour_key).
+ARRAYS = {
+    "ClearedMW": ("Hour", "Value"),
+    "MediumTermLoadForecast": ("HourEnding", "LoadForecast"),
+    "FiveMinTotalLoad": ("Time", "Value"),
+}
+# Keys such as Hour, HourEnding, Hour_Ending, HE, HR, HE_EST, MarketHourEnding, once
+# lower-cased and stripped of everything but letters and digits. Not "...Hourly": that
+# names a row wrapper, not an hour.
+HOURISH = re.compile(
+    r"hour(?!ly)\w*|\w*hour(?:ending|beginning)|(?:he|hr|hb)(?:est|ending|beginning)?", re.ASCII
+)
 SERIES = {
     "FiveMinTotalLoad": "load_5min",
     "ClearedMW": "cleared_mw_hourly",
@@ -60,15 +76,12 @@ def ref(payload: Any, ctx: TableContext) -> datetime:
 
 def rows(payload: Any, ctx: TableContext) -> Iterator[Row]:
     """One row per value of the three arrays; a row that cannot be placed is noted."""
-    # Imported here: the dataset module imports this one to declare its table.
-    from .realtime_total_load import ARRAYS, _hour_key, _unwrapped
-
     body = _body(payload)
     as_of = _as_of(body.get("RefId"))
     for name, (label, value_key) in ARRAYS.items():
         for index, raw in enumerate(body.get(name) or ()):
             where = f"{name}[{index}]"
-            row, _path = _unwrapped(raw, where)
+            row, _path = unwrapped(raw, where)
             if not isinstance(row, dict):
                 ctx.skip(f"{where}: not an object")
                 continue
@@ -77,7 +90,7 @@ def rows(payload: Any, ctx: TableContext) -> Iterator[Row]:
                     start = _five_minute_start(as_of, field(row, label))
                     length = FIVE_MINUTES
                 else:
-                    key = _hour_key(row, label, value_key)
+                    key = hour_key(row, label, value_key)
                     if key is None:
                         raise InvalidValue(f"missing {label!r} (or another hour field)")
                     ahead = name == "MediumTermLoadForecast"
@@ -88,6 +101,29 @@ def rows(payload: Any, ctx: TableContext) -> Iterator[Row]:
                 ctx.skip(f"{where}: {exc}")
                 continue
             yield {**interval(start, start + length), "series": SERIES[name], "mw": mw}
+
+
+def unwrapped(raw: Any, path: str) -> tuple[Any, str]:
+    """The row inside a one-key wrapper such as ``{"Load": {...}}``, or the row itself."""
+    if isinstance(raw, dict) and len(raw) == 1:
+        [(key, inner)] = raw.items()
+        if isinstance(inner, dict):
+            return inner, at(path, key)
+    return raw, path
+
+
+def hour_key(row: dict[str, Any], label: str, value_key: str) -> str | None:
+    """The row's hour field: ``label``, or another key that names an hour (MISO renames it)."""
+    if label in row:
+        return label
+    for key in row:
+        if isinstance(key, str) and key != value_key and HOURISH.fullmatch(squeezed(key)):
+            return key
+    return None
+
+
+def squeezed(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
 def _body(payload: Any) -> dict[str, Any]:
@@ -144,10 +180,10 @@ def _hour_start(as_of: datetime, key: str, label: Any, *, ahead: bool) -> dateti
 
 def _says_beginning(key: str) -> bool | None:
     """What the column name says: hour beginning (True), ending (False), or nothing."""
-    squeezed = re.sub(r"[^a-z0-9]", "", key.lower())
-    if "beginning" in squeezed or squeezed.startswith("hb"):
+    name = squeezed(key)
+    if "beginning" in name or name.startswith("hb"):
         return True
-    if "ending" in squeezed or squeezed.startswith("he"):
+    if "ending" in name or name.startswith("he"):
         return False
     return None
 

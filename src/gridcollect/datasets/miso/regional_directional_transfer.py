@@ -14,7 +14,20 @@ from datetime import timedelta
 from typing import Any
 
 from ...model import Column
-from ..schema import NUMBER, TIME, Field, Interval, Rows, Rule, Tidy, Wire, declare
+from ..schema import (
+    NUMBER,
+    TIME,
+    Field,
+    Interval,
+    Rows,
+    Rule,
+    Tidy,
+    Wire,
+    declare,
+    first_of,
+    not_after,
+    on_grid,
+)
 
 FIVE_MINUTES = timedelta(minutes=5)
 
@@ -27,29 +40,18 @@ def _limit_signs(values: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _on_grid(values: Mapping[str, Any]) -> str | None:
-    """Instants are on the five-minute marks, none after the RefId."""
-    stamp, ref = values["instantEST"], values.get("RefId")
-    if stamp.minute % 5 or stamp.second:
-        return f"instantEST {stamp:%H:%M:%S} UTC is not on a five-minute mark"
-    if ref is not None and stamp > ref:
-        return f"instantEST {stamp:%Y-%m-%d %H:%M} UTC is after RefId"
-    return None
-
-
 def _mw(name: str, column: str, doc: str) -> Field:
     return Field(name, NUMBER, column, "MW", f"{name}: {doc}")
 
 
 DATASET = declare(
     dgroup="miso_regional_directional_transfer",
-    command="regional-directional-transfer",
     endpoint="RegionalDirectionalTransfer",
     cadence=FIVE_MINUTES,
     description="MISO regional directional transfer: North/Central-South flow (raw and UDS) "
                 "and both limits, every five minutes over the last day.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),), rows=(Rows(
+    wire=Wire(rows=(Rows(
         "Interval",
         (Field("instantEST", TIME),
          _mw("RAW_MW", "raw_mw", "the measured transfer; positive is northward."),
@@ -61,7 +63,10 @@ DATASET = declare(
                  "each row is the state at its five-minute mark (the last one is the "
                  "RefId's); MISO shows them as points, not averages."),
         context=(Field("RefId", TIME),), tags={"transfer": "North-South"},
-        rules=(Rule("limit signs", _limit_signs), Rule("five-minute grid", _on_grid)),
+        rules=(Rule("limit signs", _limit_signs), Rule("five-minute grid", first_of(
+            # Instants are on the five-minute marks, none after the RefId.
+            on_grid("instantEST", FIVE_MINUTES, "five-minute"),
+            not_after("instantEST", "%Y-%m-%d %H:%M")))),
     ),)),
     tidy=Tidy(identity=("transfer", "interval_start"), plot_series="transfer",
               plot_values=("raw_mw", "uds_flow_mw", "north_south_limit_mw",

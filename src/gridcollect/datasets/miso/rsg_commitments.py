@@ -29,13 +29,12 @@ def _counted(values: Mapping[str, Any]) -> str | None:
 
 DATASET = declare(
     dgroup="miso_rsg_commitments",
-    command="rsg-commitments",
     endpoint="RealTimeRSGCommitments",
     cadence=FIVE_MINUTES,
     description="MISO real-time RSG commitments: resources and economic maximum MW "
                 "committed, by commitment reason and market interval.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),), rows=(Rows(
+    wire=Wire(rows=(Rows(
         "Commitment",
         (Field("MKT_INT_END_EST", TIME),
          Field("COMMIT_REASON", TEXT, "reason", "", "COMMIT_REASON: why the resources were "

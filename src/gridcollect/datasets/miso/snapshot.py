@@ -40,13 +40,12 @@ def _names_unit(values: Mapping[str, Any]) -> str | None:
 
 DATASET = declare(
     dgroup="miso_snapshot",
-    command="snapshot",
     endpoint="Snapshot",
     cadence=timedelta(minutes=5),
     description="MISO's headline figures: forecast peak demand, current demand, marginal "
                 "energy cost and scheduled interchange, each at its own time.",
     as_of=as_of_latest("", "d"),
-    wire=Wire(fields=(), rows=(Rows(
+    wire=Wire(rows=(Rows(
         "",
         (Field("t", TEXT, "figure", "", "t: the figure's title, its unit in parentheses "
                                        "(Current Demand (MW)); \\u002B decoded to +."),

@@ -62,14 +62,12 @@ def _block(fuel: str, kind: str) -> Rows:
 
 DATASET = declare(
     dgroup="miso_wind_solar",
-    command="wind-solar",
     endpoint="WindSolar/GetCombined",
     cadence=HOUR_LONG,
     description="MISO wind and solar: hourly forecast and actual MW, for the market day "
                 "and the next.",
     as_of="RefId",
-    wire=Wire(fields=(Field("RefId", TIME),),
-              rows=tuple(_block(fuel, kind) for fuel in ("wind", "solar")
+    wire=Wire(rows=tuple(_block(fuel, kind) for fuel in ("wind", "solar")
                          for kind in ("forecast", "actual"))),
     tidy=Tidy(identity=("fuel", "kind", "interval_start"), plot_series="fuel",
               plot_values=("mw",),

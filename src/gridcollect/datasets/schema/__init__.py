@@ -22,6 +22,7 @@ A declaration is plain frozen dataclasses (``docs/datasets.md`` says why):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -39,10 +40,12 @@ from ...model import (
 )
 from ...validation import describe, never_raises
 from ..miso.tables import snapshot_times
+from .as_of import as_of_at, as_of_latest
 from .declaration import Across, Field, Interval, Meaning, Melt, Rows, Rule, Tidy, Wire
-from .derive import Schema, as_of_at, as_of_latest
+from .derive import Schema
 from .kinds import AMOUNT, CLOCK, FLAG, HOUR, KINDS, NUMBER, TEXT, TIME, Kind, is_absent, read
 from .payload import lookup
+from .rules import first_of, not_after, on_grid
 
 # -- envelope ------------------------------------------------------------------------
 
@@ -65,6 +68,29 @@ def unwrap(stored: Any) -> Any:
         raise ValueError(f"not an envelope: expected data and collection_metadata in "
                          f"{describe(stored)}")
     return stored["data"]
+
+
+def as_received(snapshot: Snapshot) -> Any:
+    """An envelope that is the response exactly as received (no metadata beside it)."""
+    return snapshot.payload
+
+
+def unwrap_as_received(stored: Any) -> Any:
+    """The inverse of :func:`as_received`: the stored object is the response."""
+    return stored
+
+
+def unwrap_at(key: str, name: str) -> Unwrapper:
+    """The inverse of an envelope that keeps the response under ``key`` (``name``: the
+    envelope's, for the message when a stored object is no such envelope)."""
+
+    def unwrap_key(stored: Any) -> Any:
+        if not isinstance(stored, dict) or key not in stored:
+            raise ValueError(f"not a {name} envelope: expected {key} in {describe(stored)}")
+        return stored[key]
+
+    unwrap_key.__doc__ = f"The payload under {key!r} in a stored {name} envelope."
+    return unwrap_key
 
 
 # -- the dataset ---------------------------------------------------------------------
@@ -97,11 +123,11 @@ def schema_of(dataset: Dataset) -> Schema | None:
 def declare(
     *,
     dgroup: str,
-    command: str,
     endpoint: str,
     cadence: timedelta,
     description: str,
     as_of: str | AsOfReader,
+    command: str | None = None,
     wire: Wire | None = None,
     tidy: Tidy | None = None,
     retention: timedelta = timedelta(days=7),
@@ -120,9 +146,12 @@ def declare(
     """A MISO dataset from its declaration: by default one snapshot now per run (no
     window), stored in the ``{"data", "collection_metadata"}`` envelope under
     :func:`key_template` (with ``stamp``). ``as_of`` is the dotted path of the payload's
-    as-of time, or a reader.
+    as-of time, or a reader. ``command`` defaults to the dgroup without its operator
+    prefix, hyphenated (``miso_fuel_mix``: ``fuel-mix``).
 
-    The validator and the table derive from ``wire`` and ``tidy``. A dataset that also
+    The validator and the table derive from ``wire`` and ``tidy``; a path ``as_of`` is
+    also a required top-level field of ``wire`` (a :data:`TIME`, first) unless ``wire``
+    declares it. A dataset that also
     accepts a shape the wire declaration does not describe (the specification's
     documented shape) passes its own ``validator``; one whose rows no declaration can
     place passes its own ``table``. ``key``, ``envelope``/``unwrap``, ``window``,
@@ -130,6 +159,9 @@ def declare(
     :class:`~gridcollect.model.Dataset`'s, for layouts other than the default.
     """
     reader = as_of_at(as_of) if isinstance(as_of, str) else as_of
+    if isinstance(as_of, str) and wire is not None \
+            and all(item.name != as_of for item in wire.fields):
+        wire = replace(wire, fields=(Field(as_of, TIME), *wire.fields))
     if wire is not None and tidy is not None:
         schema = Schema(wire, tidy, reader)
         schema.columns  # noqa: B018 - a bad declaration fails on import, not on first export
@@ -140,7 +172,7 @@ def declare(
     return Dataset(
         name=dgroup,
         operator=dgroup.partition("_")[0],
-        command=command,
+        command=command or dgroup.partition("_")[2].replace("_", "-"),
         endpoint=endpoint,
         cadence=cadence,
         key_template=key_template(dgroup, stamp) if key is None else key,
@@ -163,5 +195,6 @@ __all__ = [
     "AMOUNT", "STAMP_DAY", "STAMP_MINUTE", "STAMP_SECOND", "as_of_latest",
     "CLOCK", "FLAG", "HOUR", "KINDS", "NUMBER", "TEXT", "TIME", "Across", "Field", "Interval",
     "Kind", "Meaning", "Melt", "Rows", "Rule", "Schema", "Tidy", "Wire", "as_of_at", "declare",
-    "envelope", "is_absent", "key_template", "lookup", "read", "schema_of", "unwrap",
+    "as_received", "envelope", "first_of", "is_absent", "key_template", "lookup", "not_after",
+    "on_grid", "read", "schema_of", "unwrap", "unwrap_as_received", "unwrap_at",
 ]

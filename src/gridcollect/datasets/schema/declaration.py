@@ -119,10 +119,12 @@ class Rows:
 
 @dataclass(frozen=True, slots=True)
 class Wire:
-    """The wire shape: top-level fields (dotted paths, e.g. ``LMPData.RefId``) and blocks."""
+    """The wire shape: top-level fields (dotted paths, e.g. ``LMPData.RefId``) and blocks.
+    :func:`~gridcollect.datasets.schema.declare` adds the as-of field (a required
+    :data:`TIME` at the ``as_of`` path) first when ``fields`` does not name it."""
 
-    fields: tuple[Field, ...]
-    rows: tuple[Rows, ...]
+    fields: tuple[Field, ...] = ()
+    rows: tuple[Rows, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

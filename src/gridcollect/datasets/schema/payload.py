@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ...largejson import LazyArray
 from ...validation import EST, InvalidValue
-from .declaration import Rows
+from .declaration import Field, Rows
 from .kinds import CLOCK, HOUR, TIME, Kind
 
 
@@ -22,8 +22,6 @@ def lookup(payload: Any, path: str) -> Any:
             raise KeyError(key)
         value = value[key]
     return value
-
-
 
 
 def parent(path: str) -> str:
@@ -54,7 +52,7 @@ class Block:
     rows: list[Any] | LazyArray
     header: list[Any] | None
     context: dict[str, Any]
-    lone: bool = False  # one row object where a list is usual (``Rows.one_or_many``)
+    lone: bool = False  # the one row of a ``single`` block, or ``Rows.one_or_many``'s one object
 
 
 def row_object(raw: Any, spec: Rows, header: list[Any] | None) -> Any:
@@ -96,3 +94,47 @@ def label_time(kind: Kind, value: Any, as_of: datetime) -> datetime:
 
 def midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=EST).astimezone(UTC)
+
+
+# -- locating a block ----------------------------------------------------------------
+
+
+class Locating(Protocol):
+    """What a block's lookup does with what it finds wrong: validation records a
+    failure and goes on where it can; tabulation notes a skip and gives the block up."""
+
+    def missing(self, payload: Any, spec: Rows, key: str) -> None:
+        """The block's path lacks ``key``."""
+
+    def header(self, spec: Rows, holder: Any) -> list[Any] | None:
+        """The column names of an array-rows block (``None``: give the block up)."""
+
+    def context(self, spec: Rows, item: Field, holder: Any, into: dict[str, Any]) -> bool:
+        """Read context field ``item`` of ``holder`` into ``into``; ``False``: give up."""
+
+    def rows(self, spec: Rows, found: Any) -> list[Any] | LazyArray | None:
+        """The block's rows, when ``found`` is a list of them."""
+
+
+def locate(payload: Any, spec: Rows, on: Locating) -> Block | None:
+    """Block ``spec`` of ``payload``: its rows, header and context, or ``None`` (and
+    ``on`` told why)."""
+    try:
+        found = lookup(payload, spec.path)
+    except KeyError as missing:
+        on.missing(payload, spec, missing.args[0])
+        return None
+    holder = found if spec.single else lookup(payload, parent(spec.path))
+    header = None
+    if spec.header is not None:
+        header = on.header(spec, holder)
+        if header is None:
+            return None
+    context: dict[str, Any] = {}
+    for item in spec.context:
+        if not on.context(spec, item, holder, context):
+            return None
+    if spec.single or (spec.one_or_many and isinstance(found, dict)):
+        return Block([found], header, context, lone=True)
+    rows = on.rows(spec, found)
+    return None if rows is None else Block(rows, header, context)
