@@ -15,8 +15,7 @@ import click
 
 from ..secrets import redact
 from .exits import run_reporting_errors
-from .export import _store
-from .options import store_options
+from .options import store_from, store_options
 
 QUERY_FORMATS = ("table", "csv", "json", "parquet")
 
@@ -45,7 +44,7 @@ def sync_command(datasets: tuple[str, ...], no_compact: bool, **options: Any) ->
 
         named = {d.name: d for d in (dataset_named(n, "DATASET") for n in datasets)}
         chosen = [d for d in (list(named.values()) or all_datasets()) if d.table is not None]
-        store, prefix = _store(options)
+        store, prefix = store_from(options)
         reports = [TableSync(d, store, prefix).run(compact=not no_compact) for d in chosen]
         unreadable = [key for r in reports for key in r.unreadable]
         click.echo(redact(json.dumps({
@@ -86,7 +85,7 @@ def query_command(sql: str, fmt: str | None, output: Path | None, max_rows: int,
         fmt_ = fmt or _format_for(output)
         if fmt_ == "parquet" and output is None:
             raise ConfigurationError("--format parquet needs --output FILE")
-        store, prefix = _store(options)
+        store, prefix = store_from(options)
         connection = connect(store, prefix, all_datasets())
         try:
             relation = connection.sql(sql)
