@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import logs
-from ..datasets import all_datasets
 from ..model import RunReport
 from ..secrets import redact
 from ..settings import MAX_CONCURRENCY, MAX_PROCESSES
-from .dataset_args import combinations, dataset_named, parameter_choices
+from .dataset_args import chosen_datasets, combinations, parameter_choices
 from .exits import run_reporting_errors
 from .options import common_options, pop_shared, settings_from
 
@@ -26,8 +25,7 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
     from ..model import Slot
     from ..runs.burst import Job, current_slot
 
-    named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
-    chosen = list(named.values()) or list(all_datasets())
+    chosen = chosen_datasets(names)
     choices = parameter_choices(params)
     for name in sorted(choices.keys() - {d.name for d in chosen}):
         raise click.BadParameter(f"{name} is not being collected", param_hint="--param")

@@ -38,12 +38,10 @@ def sync_command(datasets: tuple[str, ...], no_compact: bool, **options: Any) ->
     """
 
     def action() -> int:
-        from ..datasets import all_datasets
         from ..tables.sync import TableSync
-        from .dataset_args import dataset_named
+        from .dataset_args import chosen_datasets
 
-        named = {d.name: d for d in (dataset_named(n, "DATASET") for n in datasets)}
-        chosen = [d for d in (list(named.values()) or all_datasets()) if d.table is not None]
+        chosen = [d for d in chosen_datasets(datasets) if d.table is not None]
         store, prefix = store_from(options)
         reports = [TableSync(d, store, prefix).run(compact=not no_compact) for d in chosen]
         unreadable = [key for r in reports for key in r.unreadable]

@@ -7,7 +7,6 @@ so ``gridcollect --help`` stays fast.
 from __future__ import annotations
 
 import json
-import math
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,27 +22,12 @@ from ..datasets import all_datasets
 from ..errors import GridcollectError
 from ..secrets import redact
 from ..settings import Settings
-from .dataset_args import combinations, dataset_named, parameter_choices
+from .dataset_args import chosen_datasets, combinations, parameter_choices, seconds_by_dataset
 from .options import common_options, pop_shared, settings_from
 
 if TYPE_CHECKING:
     from ..runs.watch import Target
     from ..tables.background import PeriodicSync
-
-
-def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
-    """``DATASET=SECONDS`` pairs, keyed by dataset name."""
-    found: dict[str, float] = {}
-    for value in values:
-        name, sep, seconds = value.partition("=")
-        try:
-            number = float(seconds)
-        except ValueError:
-            number = float("nan")
-        if not sep or not (math.isfinite(number) and number >= 0):
-            raise click.BadParameter(f"{value!r} is not DATASET=SECONDS", param_hint=option)
-        found[dataset_named(name.strip(), option).name] = number
-    return found
 
 
 def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
@@ -53,12 +37,11 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     from ..runs.watch import Target
     from ..runs.watch_timing import Timing
 
-    named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
-    chosen = list(named.values()) or list(all_datasets())
-    cadences = _per_dataset(options["cadence"], "--cadence")
-    offsets = _per_dataset(options["offset"], "--offset")
+    chosen = chosen_datasets(names)
+    cadences = seconds_by_dataset(options["cadence"], "--cadence")
+    offsets = seconds_by_dataset(options["offset"], "--offset")
     params = parameter_choices(options["param"])
-    floors = _per_dataset(options["min_poll_interval"], "--min-poll-interval")
+    floors = seconds_by_dataset(options["min_poll_interval"], "--min-poll-interval")
     watched = {d.name for d in chosen}
     for option, given in (("--cadence", cadences), ("--offset", offsets), ("--param", params),
                           ("--min-poll-interval", floors)):
