@@ -376,6 +376,7 @@ def test_sigterm_during_a_slow_fetch_finishes_it_then_exits(miso, tmp_path):
     (["--min-poll-interval", "realtime-total-load=-1"], "is not DATASET=SECONDS"),
     (["realtime-total-load", "--min-poll-interval", "csat-supply-demand=5"],
      "is not being watched"),
+    (["realtime-total-load", "--prefix", "../x"], "error: prefix '../x' must be a relative"),
 ])
 def test_bad_watch_options_are_usage_errors(args, message):
     """Unknown datasets and malformed per-dataset options exit 2 with a clear line."""

@@ -19,10 +19,9 @@ import click
 
 from .. import logs
 from ..datasets import all_datasets
-from ..errors import GridcollectError
-from ..secrets import redact
 from ..settings import Settings
 from .dataset_args import chosen_datasets, combinations, parameter_choices, seconds_by_dataset
+from .exits import run_reporting_errors
 from .options import common_options, pop_shared, settings_from
 
 if TYPE_CHECKING:
@@ -125,7 +124,7 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
                                    f"which stores each distinct snapshot once by design")
     targets = _targets(datasets, options)
     settings = settings_from(shared, watching=True)
-    sys.exit(_run(targets, settings, options))
+    run_reporting_errors(lambda: _run(targets, settings, options))
 
 
 def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> int:
@@ -172,9 +171,6 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
                                   min(t.timing.cadence for t in targets))
             tables.start()
         run_watch(targets, settings, stop=stop, metrics=metrics)
-    except GridcollectError as exc:
-        click.echo(f"error: {redact(str(exc))}", err=True)
-        return exc.exit_code
     finally:
         if tables is not None:
             tables.stop()
