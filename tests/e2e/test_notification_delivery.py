@@ -12,11 +12,8 @@ import pytest
 from gridcollect.replay import ReplayServer, Reply
 
 from ..support.servers import consume_messages
-from .cli import WIRE, run_cli, stored_files
-
-SLOT = "2025-12-05T12:00:00"
-LOAD = ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]
-BODY = (WIRE / "RealTimeTotalLoad.json").read_bytes()
+from .cli import LOAD, run_cli, stored_files
+from .cli import LOAD_BODY as BODY
 
 
 @pytest.fixture
@@ -30,10 +27,6 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def last_json(stdout: str) -> dict:
-    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def outbox_destinations(state_dir) -> list[str]:
@@ -104,7 +97,7 @@ def test_outbox_flush_refuses_to_deliver_a_kafka_notification_anywhere_else(
     flushed = run_cli("outbox", "flush", "--output-dir", str(tmp_path),
                       "--kafka-connection-string", f"kafka://{dead}/{kafka_topic}",
                       "--kafka-timeout", "1")
-    assert flushed.code == 1 and last_json(flushed.stdout)["notifications_pending"] == 1
+    assert flushed.code == 1 and flushed.summary["notifications_pending"] == 1
 
 
 @pytest.mark.servers
@@ -123,7 +116,7 @@ def test_outbox_flush_with_the_queued_destination_delivers_to_kafka(
     flushed = run_cli("outbox", "flush", "--output-dir", str(tmp_path),
                       "--kafka-connection-string", kafka, "--kafka-timeout", "10")
     assert flushed.code == 0, flushed.stderr
-    assert last_json(flushed.stdout) == {"delivered": 1, "notifications_pending": 0}
+    assert flushed.summary == {"delivered": 1, "notifications_pending": 0}
     [(_key, value)] = consume_messages(kafka_broker.bootstrap, kafka_topic, count=1, settle=0.5)
     assert json.loads(value)["urn"].endswith(result.summary["stored"][0])
 

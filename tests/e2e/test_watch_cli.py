@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import os
 import re
 import signal
 import socket
@@ -29,7 +28,7 @@ from gridcollect.digest import sha256_of
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
-from .cli import run_cli
+from .cli import clean_env, run_cli
 
 BASE = datetime(2026, 3, 2, 12, tzinfo=UTC)
 STEPS = {"RealTimeTotalLoad": timedelta(minutes=5), "CsatSupplyDemand": timedelta(minutes=15),
@@ -82,11 +81,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("GRIDCOLLECT_", "REDIS_", "S3_", "KAFKA_", "MISO_"))}
 
 
 @contextmanager
