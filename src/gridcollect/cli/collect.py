@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import logs
 from ..model import RunReport
 from ..secrets import redact
 from ..settings import MAX_CONCURRENCY, MAX_PROCESSES
@@ -61,7 +60,6 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
     so a cron job can run this every few minutes.
     """
     shared = pop_shared(options)
-    logs.configure(shared["log_level"], shared["log_format"])
     jobs = _jobs(datasets, param, datetime.now(UTC))
 
     def action() -> int:

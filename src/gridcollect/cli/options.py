@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import click
 
+from .. import logs
 from ..errors import ConfigurationError
 from ..secrets import (
     mask_url,
@@ -300,11 +301,13 @@ def common_options(
 
 
 def pop_shared(options: dict[str, Any]) -> dict[str, Any]:
-    """Take every shared option out of a command's parsed ``options``; one the command
-    does not offer takes its default."""
+    """Take every shared option out of a command's parsed ``options`` (one the command
+    does not offer takes its default), and set logging up as they say."""
     defaults = _defaults()
-    return {name: options.pop(name) if name in options else defaults[name]
-            for name in OPTION_NAMES}
+    shared = {name: options.pop(name) if name in options else defaults[name]
+              for name in OPTION_NAMES}
+    logs.configure(shared["log_level"], shared["log_format"])
+    return shared
 
 
 @functools.cache
@@ -376,7 +379,7 @@ def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def store_from(options: dict[str, Any]) -> tuple[Any, str]:
     """Take the store and log options out of ``options``: the store they name, and the
     checked key prefix."""
-    from .. import keys, logs
+    from .. import keys
     from ..backends import open_store
     from ..settings import BackendSettings
 

@@ -36,15 +36,9 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(str(exc)) from None
 
 
-def _shared(options: dict[str, Any]) -> dict[str, Any]:
-    shared = pop_shared(options)
-    logs.configure(shared["log_level"], shared["log_format"])
-    return shared
-
-
 def _collect_command(dataset: Dataset) -> click.Command:
     def run(**options: Any) -> None:
-        shared = _shared(options)
+        shared = pop_shared(options)
         start, end = options.pop("start", None), options.pop("end", None)
         params = {name: value.upper() for name, value in options.items() if value is not None}
 
@@ -186,7 +180,7 @@ _NOT_FOR_FLUSH = ("environment", "force", "skip_hash_check", "api_base_url", "ti
 @common_options(without=_NOT_FOR_FLUSH)
 def outbox_flush(**options: Any) -> None:
     """Deliver every waiting notification now."""
-    shared = _shared(options)
+    shared = pop_shared(options)
 
     def action() -> int:
         from ..backends import open_backends

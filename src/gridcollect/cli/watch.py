@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import logs
 from ..datasets import all_datasets
 from ..settings import Settings
 from .dataset_args import chosen_datasets, combinations, parameter_choices, seconds_by_dataset
@@ -116,7 +115,6 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
     """
     refused = {flag: options.pop(flag) for flag in ("force", "skip_hash_check")}
     shared = pop_shared(options)
-    logs.configure(shared["log_level"], shared["log_format"])
     for flag, given in refused.items():
         if given:
             # Every re-poll would store another copy.
