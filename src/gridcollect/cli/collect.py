@@ -65,14 +65,13 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
     def action() -> int:
         from ..runs.burst import collect_many
 
-        reports = collect_many(jobs, settings_from(shared), concurrency=concurrency,
-                               processes=processes)
+        settings = settings_from(shared)
+        reports = collect_many(jobs, settings, concurrency=concurrency, processes=processes)
         summary = _summary(reports)
         if tables:
             from ..tables.background import sync_after_run
 
-            synced = sync_after_run([job.dataset for job in jobs], settings_from(shared).backends)
-            summary["tables"] = synced
+            summary["tables"] = sync_after_run([job.dataset for job in jobs], settings.backends)
         click.echo(redact(json.dumps(summary)))
         return 1 if summary["failed"] else 0
 
