@@ -12,7 +12,7 @@ import click
 from ..model import RunReport
 from ..secrets import redact
 from ..settings import MAX_CONCURRENCY, MAX_PROCESSES
-from .dataset_args import chosen_datasets, combinations, parameter_choices
+from .dataset_args import chosen_datasets, combinations, param_option, parameter_choices
 from .exits import run_reporting_errors
 from .options import common_options, pop_shared, settings_from
 
@@ -38,10 +38,7 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
 
 @click.command("collect", short_help="The current snapshot of several datasets at once (cron).")
 @click.argument("datasets", nargs=-1, metavar="[DATASET]...")
-@click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
-              help="A dataset parameter; repeat with other values to collect each, e.g. "
-                   "--param miso_csat_supply_demand.region=SOUTH "
-                   "--param miso_csat_supply_demand.region=NORTH.")
+@param_option("collect")
 @click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=4,
               show_default=True,
               help="Snapshots fetched and stored at the same time.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import click
 
@@ -41,6 +42,15 @@ def seconds_by_dataset(values: Sequence[str], option: str) -> dict[str, float]:
             raise click.BadParameter(f"{value!r} is not DATASET=SECONDS", param_hint=option)
         found[dataset_named(name.strip(), option).name] = number
     return found
+
+
+def param_option(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The repeatable ``--param DATASET.PARAMETER=VALUE`` option of ``verb`` (watch, collect)."""
+    return click.option(
+        "--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
+        help=f"A dataset parameter; repeat with other values to {verb} each, e.g. "
+             "--param miso_csat_supply_demand.region=SOUTH "
+             "--param miso_csat_supply_demand.region=NORTH.")
 
 
 def parameter_settings(values: Sequence[str]) -> Iterator[tuple[Dataset, Parameter, str]]:

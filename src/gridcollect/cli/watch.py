@@ -19,7 +19,13 @@ import click
 
 from ..datasets import all_datasets
 from ..settings import Settings
-from .dataset_args import chosen_datasets, combinations, parameter_choices, seconds_by_dataset
+from .dataset_args import (
+    chosen_datasets,
+    combinations,
+    param_option,
+    parameter_choices,
+    seconds_by_dataset,
+)
 from .exits import run_reporting_errors
 from .options import common_options, pop_shared, settings_from
 
@@ -81,10 +87,7 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
                    "failure, doubling each time.")
 @click.option("--max-retry-seconds", type=click.FloatRange(min=0.01),
               show_default="25% of the cadence", help="Longest wait between re-polls.")
-@click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
-              help="A dataset parameter; repeat with other values to watch each, e.g. "
-                   "--param miso_csat_supply_demand.region=SOUTH "
-                   "--param miso_csat_supply_demand.region=NORTH.")
+@param_option("watch")
 @click.option("--min-poll-interval", multiple=True, metavar="DATASET=SECONDS",
               help="Least time between two requests to DATASET's endpoint, re-polls "
                    "included. Repeatable.  [default: 60, MISO's limit; scaled down with "
