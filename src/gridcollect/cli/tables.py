@@ -87,12 +87,8 @@ def query_command(sql: str, fmt: str | None, output: Path | None, max_rows: int,
         connection = connect(store, prefix, all_datasets())
         try:
             relation = connection.sql(sql)
-        except duckdb().Error as exc:
-            raise ConfigurationError(f"query failed: {' '.join(str(exc).split())}") from None
-        if relation is None:
-            return 0  # a statement without a result
-        try:
-            _emit(relation, fmt_, output, max_rows)
+            if relation is not None:  # None: a statement without a result
+                _emit(relation, fmt_, output, max_rows)
         except duckdb().Error as exc:
             raise ConfigurationError(f"query failed: {' '.join(str(exc).split())}") from None
         return 0
