@@ -8,7 +8,6 @@ import json
 import math
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from gridcollect.digest import sha256_of
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
+from ..support.processes import free_port
 from .cli import clean_env, run_cli
 
 BASE = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -75,12 +75,6 @@ class Publisher:
 
     def digests(self, numbers: set[int]) -> set[str]:
         return {sha256_of(self.payload(n)) for n in numbers}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
