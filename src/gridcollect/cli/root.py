@@ -21,6 +21,7 @@ from ..datasets import all_datasets
 from ..errors import ConfigurationError
 from ..model import Dataset
 from ..secrets import redact
+from .columns import echo_columns
 from .exits import run_reporting_errors
 from .options import UpperChoice, common_options, pop_shared, settings_from
 
@@ -135,10 +136,7 @@ def datasets_command() -> None:
     for d in all_datasets():
         rows.append((d.name, f"{d.operator} {d.command}", f"/{d.endpoint}",
                      f"{int(d.cadence.total_seconds() // 60)} min", f"{d.retention.days} days"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        click.echo("  ".join(cells).rstrip())
+    echo_columns(rows)
 
 
 @cli.command("demo", short_help="Try every collector offline, against a local MISO stand-in.")

@@ -19,6 +19,7 @@ import click
 
 from ..datasets import all_datasets
 from ..settings import Settings
+from .columns import echo_columns
 from .dataset_args import (
     chosen_datasets,
     combinations,
@@ -221,9 +222,7 @@ def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> N
                       str(row.duplicates), str(row.failures), as_of,
                       format_age(row.as_of_age(now)) if row.newest_as_of else "-",
                       row.last_location or row.last_key or "-"))
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-    for line in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    echo_columns(table)
     for row in rows:
         if row.last_error and row.last_error_at:
             ago = format_age((now - row.last_error_at).total_seconds())
