@@ -8,6 +8,7 @@ import json
 import math
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -385,3 +386,16 @@ def test_watch_collects_every_value_of_a_repeated_param(miso, tmp_path):
             value for r in miso.requests_for("/CsatSupplyDemand")
             for value in r.query.get("region", [])}, 10, "a poll of each region")
         stop(process, log)
+
+
+def test_a_metrics_port_in_use_is_one_line_and_exit_2(tmp_path):
+    """--metrics-port on a port something else holds ends watch at once, naming the port."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("watch", "realtime-total-load", "--output-dir", str(tmp_path),
+                         "--metrics-port", str(port), timeout=20)
+    assert result.code == 2, result.stderr
+    assert f"error: cannot serve metrics on 127.0.0.1:{port}: " in result.stderr
+    assert "Traceback" not in result.stderr

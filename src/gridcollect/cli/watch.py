@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..datasets import all_datasets
+from ..errors import ConfigurationError
 from ..settings import Settings
 from .columns import echo_columns
 from .dataset_args import (
@@ -159,9 +160,8 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
             try:
                 server = MetricsServer(metrics, host, port)
             except OSError as exc:
-                click.echo(f"error: cannot serve metrics on {host}:{port}: {exc.strerror}",
-                           err=True)
-                return 2
+                raise ConfigurationError(
+                    f"cannot serve metrics on {host}:{port}: {exc.strerror}") from None
             click.echo(f"metrics on {server.url}/metrics, health on {server.url}/healthz",
                        err=True)
         signal.signal(signal.SIGTERM, on_signal)
