@@ -3,7 +3,12 @@
 import click
 import pytest
 
-from gridcollect.cli.options import common_options, settings_from
+from gridcollect.cli.options import (
+    OPTION_NAMES,
+    STORE_OPTION_NAMES,
+    common_options,
+    settings_from,
+)
 
 
 def parsed(*args: str, watching: bool = False):
@@ -34,3 +39,16 @@ def test_a_lease_too_short_to_renew_is_refused():
     """A lease under 5 s could run out between two renewals."""
     with pytest.raises(click.BadParameter):
         parsed("--claim-lease", "1")
+
+
+def test_store_commands_offer_the_store_and_log_options_only():
+    """export, plot, query and tables sync take where the store is and how to log, in the
+    order the collect commands list them, and nothing about fetching or Kafka."""
+    from gridcollect.cli import cli
+
+    for path in (("export",), ("plot",), ("query",), ("tables", "sync")):
+        command = cli
+        for name in path:
+            command = command.commands[name]
+        shared = [p.name for p in command.params if p.name in OPTION_NAMES]
+        assert shared == list(STORE_OPTION_NAMES), path

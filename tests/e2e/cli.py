@@ -13,10 +13,26 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from gridcollect import keys
+
+if TYPE_CHECKING:
+    from gridcollect.model import Dataset
 
 REPO = Path(__file__).resolve().parents[2]
 WIRE = REPO.parent / "shared" / "fixtures" / "miso" / "wire"
+# One recorded slot of the total load: the command that collects it, and MISO's answer.
+SLOT = "2025-12-05T12:00:00"
+LOAD = ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]
+LOAD_BODY = (WIRE / "RealTimeTotalLoad.json").read_bytes()
+
+
+def expected_key(dataset: Dataset, body: bytes, **params: str) -> str:
+    """Where a snapshot of ``body`` belongs: the key template at the as-of instant its
+    payload states, under the default prefix."""
+    return keys.join("sourcing", keys.render(dataset.key_template,
+                                             dataset.as_of(json.loads(body)), params))
 
 
 @dataclass
@@ -30,7 +46,8 @@ class Result:
         return json.loads(self.stdout.strip().splitlines()[-1])
 
 
-def _environment(env: dict[str, str] | None) -> dict[str, str]:
+def clean_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without settings that would steer the command, plus ``env``."""
     base = {k: v for k, v in os.environ.items()
             if not k.startswith(("GRIDCOLLECT_", "REDIS_", "S3_", "KAFKA_", "MISO_"))}
     return {**base, **(env or {})}
@@ -40,7 +57,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) 
     """``python -m gridcollect ARGS`` with a clean environment plus ``env``."""
     completed = subprocess.run(
         [sys.executable, "-m", "gridcollect", *args], capture_output=True, text=True,
-        env=_environment(env), timeout=timeout, check=False,
+        env=clean_env(env), timeout=timeout, check=False,
     )
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
@@ -51,7 +68,7 @@ def start_cli(*args: str, env: dict[str, str] | None = None) -> Iterator[subproc
     when the block ends."""
     process = subprocess.Popen(
         [sys.executable, "-m", "gridcollect", *args], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=_environment(env),
+        stderr=subprocess.PIPE, text=True, env=clean_env(env),
     )
     try:
         yield process

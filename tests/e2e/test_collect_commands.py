@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridcollect import keys
 from gridcollect.datasets import all_datasets
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
-from .cli import WIRE, read_object, run_cli, start_cli, stored_files, wait_for_line
+from .cli import SLOT, WIRE, read_object, run_cli, start_cli, stored_files, wait_for_line
+from .cli import expected_key as key_at_as_of
 
-SLOT = "2025-12-05T12:00:00"
 COMMANDS = {
     "csat": ("CsatSupplyDemand",
              ["miso", "csat-supply-demand", "--start-datetime", SLOT, "--end-datetime", SLOT]),
@@ -40,8 +39,7 @@ def as_of(endpoint: str, body: bytes) -> datetime:
 
 def expected_key(endpoint: str, body: bytes, **params: str) -> str:
     """Where a snapshot of ``body`` belongs: the key template at its payload's as-of."""
-    dataset = DATASETS[endpoint]
-    return keys.join("sourcing", keys.render(dataset.key_template, as_of(endpoint, body), params))
+    return key_at_as_of(DATASETS[endpoint], body, **params)
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from .cli import run_cli
-from .test_watch_cli import clean_env, free_port, stop, wait_for, watch
+from ..support.processes import free_port
+from .cli import clean_env, run_cli
+from .test_watch_cli import stop, wait_for, watch
 
 
 def printed_commands(stdout: str) -> list[list[str]]:

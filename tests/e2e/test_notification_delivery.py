@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import time
 
@@ -11,29 +10,16 @@ import pytest
 
 from gridcollect.replay import ReplayServer, Reply
 
+from ..support.processes import free_port  # bound, then released: nothing listens
 from ..support.servers import consume_messages
-from .cli import WIRE, run_cli, stored_files
-
-SLOT = "2025-12-05T12:00:00"
-LOAD = ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]
-BODY = (WIRE / "RealTimeTotalLoad.json").read_bytes()
+from .cli import LOAD, run_cli, stored_files
+from .cli import LOAD_BODY as BODY
 
 
 @pytest.fixture
 def miso():
     with ReplayServer({"/RealTimeTotalLoad": Reply(body=BODY)}) as server:
         yield server
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def last_json(stdout: str) -> dict:
-    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def outbox_destinations(state_dir) -> list[str]:
@@ -48,7 +34,7 @@ def test_a_kafka_setting_librdkafka_refuses_stops_the_run_before_anything_is_sto
     tmp_path, miso
 ):
     """An unreadable CA file: exit 2 with one line, nothing fetched, stored or queued."""
-    kafka = f"kafka://127.0.0.1:{closed_port()}/t?security_protocol=SSL" \
+    kafka = f"kafka://127.0.0.1:{free_port()}/t?security_protocol=SSL" \
             "&ssl_ca_location=/nonexistent/ca.pem"
     result = run_cli(*LOAD, "--api-base-url", miso.url, "--output-dir", str(tmp_path),
                      "--kafka-connection-string", kafka)
@@ -68,7 +54,7 @@ def test_a_one_shot_run_gives_a_down_broker_a_few_seconds_then_leaves_it_to_the_
     tmp_path, miso
 ):
     """Broker down: the run ends in well under --kafka-timeout's old 30 s, pending 1."""
-    kafka = f"kafka://127.0.0.1:{closed_port()}/t"
+    kafka = f"kafka://127.0.0.1:{free_port()}/t"
     started = time.monotonic()
     result = run_cli(*LOAD, "--api-base-url", miso.url, "--output-dir", str(tmp_path),
                      "--kafka-connection-string", kafka)
@@ -85,7 +71,7 @@ def test_outbox_flush_refuses_to_deliver_a_kafka_notification_anywhere_else(
     tmp_path, miso
 ):
     """Queued for Kafka, flushed without Kafka: exit 2 naming Kafka, nothing delivered."""
-    dead, kafka_topic = f"127.0.0.1:{closed_port()}", "gridcollect-elsewhere"
+    dead, kafka_topic = f"127.0.0.1:{free_port()}", "gridcollect-elsewhere"
     result = run_cli(*LOAD, "--api-base-url", miso.url, "--output-dir", str(tmp_path),
                      "--kafka-connection-string", f"kafka://{dead}/{kafka_topic}",
                      "--kafka-timeout", "1")
@@ -104,7 +90,7 @@ def test_outbox_flush_refuses_to_deliver_a_kafka_notification_anywhere_else(
     flushed = run_cli("outbox", "flush", "--output-dir", str(tmp_path),
                       "--kafka-connection-string", f"kafka://{dead}/{kafka_topic}",
                       "--kafka-timeout", "1")
-    assert flushed.code == 1 and last_json(flushed.stdout)["notifications_pending"] == 1
+    assert flushed.code == 1 and flushed.summary["notifications_pending"] == 1
 
 
 @pytest.mark.servers
@@ -123,14 +109,14 @@ def test_outbox_flush_with_the_queued_destination_delivers_to_kafka(
     flushed = run_cli("outbox", "flush", "--output-dir", str(tmp_path),
                       "--kafka-connection-string", kafka, "--kafka-timeout", "10")
     assert flushed.code == 0, flushed.stderr
-    assert last_json(flushed.stdout) == {"delivered": 1, "notifications_pending": 0}
+    assert flushed.summary == {"delivered": 1, "notifications_pending": 0}
     [(_key, value)] = consume_messages(kafka_broker.bootstrap, kafka_topic, count=1, settle=0.5)
     assert json.loads(value)["urn"].endswith(result.summary["stored"][0])
 
 
 def test_watch_refuses_a_kafka_setting_librdkafka_rejects_at_start(tmp_path):
     """watch exits 2 with one line instead of retrying a configuration that cannot work."""
-    kafka = f"kafka://127.0.0.1:{closed_port()}/t?security_protocol=SSL" \
+    kafka = f"kafka://127.0.0.1:{free_port()}/t?security_protocol=SSL" \
             "&ssl_ca_location=/nonexistent/ca.pem"
     result = run_cli("watch", "realtime-total-load", "--output-dir", str(tmp_path),
                      "--api-base-url", "http://127.0.0.1:9", "--kafka-connection-string",

@@ -6,20 +6,15 @@ import json
 
 import pytest
 
-from gridcollect import keys
 from gridcollect.datasets.miso.realtime_total_load import DATASET as TOTAL_LOAD
 from gridcollect.replay import ReplayServer, Reply
 
-from .cli import WIRE, run_cli
+from .cli import LOAD, expected_key, run_cli
+from .cli import LOAD_BODY as BODY
 
 pytestmark = pytest.mark.servers
 
-SLOT = "2025-12-05T12:00:00"
-LOAD = ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]
-BODY = (WIRE / "RealTimeTotalLoad.json").read_bytes()
-# Where the snapshot belongs: the key template at the as-of instant its payload states.
-KEY = keys.join("sourcing", keys.render(
-    TOTAL_LOAD.key_template, TOTAL_LOAD.as_of(json.loads(BODY)), {}))
+KEY = expected_key(TOTAL_LOAD, BODY)
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from gridcollect import datasets
 from gridcollect.replay import Reply
 
 from ..datasets.miso.examples import WIRE
+from ..support.processes import free_port
 from .cli import run_cli
-from .test_watch_cli import free_port, miso, scrape, stop, watch
+from .test_watch_cli import miso, scrape, stop, watch
 
 __all__ = ["miso"]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import os
 import re
 import signal
 import socket
@@ -29,7 +28,8 @@ from gridcollect.digest import sha256_of
 from gridcollect.replay import ReplayServer, Reply
 from gridcollect.samples import sample
 
-from .cli import run_cli
+from ..support.processes import free_port
+from .cli import clean_env, run_cli
 
 BASE = datetime(2026, 3, 2, 12, tzinfo=UTC)
 STEPS = {"RealTimeTotalLoad": timedelta(minutes=5), "CsatSupplyDemand": timedelta(minutes=15),
@@ -76,17 +76,6 @@ class Publisher:
 
     def digests(self, numbers: set[int]) -> set[str]:
         return {sha256_of(self.payload(n)) for n in numbers}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("GRIDCOLLECT_", "REDIS_", "S3_", "KAFKA_", "MISO_"))}
 
 
 @contextmanager
@@ -376,6 +365,7 @@ def test_sigterm_during_a_slow_fetch_finishes_it_then_exits(miso, tmp_path):
     (["--min-poll-interval", "realtime-total-load=-1"], "is not DATASET=SECONDS"),
     (["realtime-total-load", "--min-poll-interval", "csat-supply-demand=5"],
      "is not being watched"),
+    (["realtime-total-load", "--prefix", "../x"], "error: prefix '../x' must be a relative"),
 ])
 def test_bad_watch_options_are_usage_errors(args, message):
     """Unknown datasets and malformed per-dataset options exit 2 with a clear line."""
@@ -396,3 +386,16 @@ def test_watch_collects_every_value_of_a_repeated_param(miso, tmp_path):
             value for r in miso.requests_for("/CsatSupplyDemand")
             for value in r.query.get("region", [])}, 10, "a poll of each region")
         stop(process, log)
+
+
+def test_a_metrics_port_in_use_is_one_line_and_exit_2(tmp_path):
+    """--metrics-port on a port something else holds ends watch at once, naming the port."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("watch", "realtime-total-load", "--output-dir", str(tmp_path),
+                         "--metrics-port", str(port), timeout=20)
+    assert result.code == 2, result.stderr
+    assert f"error: cannot serve metrics on 127.0.0.1:{port}: " in result.stderr
+    assert "Traceback" not in result.stderr

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
-from gridcollect import keys
 from gridcollect.datasets.miso.realtime_total_load import DATASET as TOTAL_LOAD
 from gridcollect.digest import sha256_of
 
-from ..e2e.cli import REPO, WIRE, Result
+from ..e2e.cli import LOAD, REPO, SLOT, Result, clean_env, expected_key
+from ..e2e.cli import LOAD_BODY as BODY
 
-SLOT = "2025-12-05T12:00:00"
-LOAD = ["miso", "realtime-total-load", "--start-date", SLOT, "--end-date", SLOT]
-BODY = (WIRE / "RealTimeTotalLoad.json").read_bytes()
 DIGEST = sha256_of(json.loads(BODY))
-# Where the snapshot belongs: the key template at the as-of instant its payload states.
-KEY = keys.join("sourcing", keys.render(
-    TOTAL_LOAD.key_template, TOTAL_LOAD.as_of(json.loads(BODY)), {}))
-
-
-def clean_env() -> dict[str, str]:
-    """This environment without settings that would steer the command (as run_cli does)."""
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("GRIDCOLLECT_", "REDIS_", "S3_", "KAFKA_", "MISO_"))}
+KEY = expected_key(TOTAL_LOAD, BODY)
+__all__ = ["BODY", "DIGEST", "KEY", "LOAD", "SLOT", "clean_env", "run_crashing"]
 
 
 def run_crashing(stage: str, *args: str, timeout: float = 60) -> Result:

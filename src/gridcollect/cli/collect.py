@@ -9,12 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import logs
-from ..datasets import all_datasets
 from ..model import RunReport
 from ..secrets import redact
 from ..settings import MAX_CONCURRENCY, MAX_PROCESSES
-from .dataset_args import combinations, dataset_named, parameter_choices
+from .dataset_args import chosen_datasets, combinations, param_option, parameter_choices
 from .exits import run_reporting_errors
 from .options import common_options, pop_shared, settings_from
 
@@ -26,8 +24,7 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
     from ..model import Slot
     from ..runs.burst import Job, current_slot
 
-    named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
-    chosen = list(named.values()) or list(all_datasets())
+    chosen = chosen_datasets(names)
     choices = parameter_choices(params)
     for name in sorted(choices.keys() - {d.name for d in chosen}):
         raise click.BadParameter(f"{name} is not being collected", param_hint="--param")
@@ -41,10 +38,7 @@ def _jobs(names: Sequence[str], params: Sequence[str], now: datetime) -> list[Jo
 
 @click.command("collect", short_help="The current snapshot of several datasets at once (cron).")
 @click.argument("datasets", nargs=-1, metavar="[DATASET]...")
-@click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
-              help="A dataset parameter; repeat with other values to collect each, e.g. "
-                   "--param miso_csat_supply_demand.region=SOUTH "
-                   "--param miso_csat_supply_demand.region=NORTH.")
+@param_option("collect")
 @click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=4,
               show_default=True,
               help="Snapshots fetched and stored at the same time.")
@@ -63,20 +57,18 @@ def collect_command(datasets: tuple[str, ...], param: tuple[str, ...], concurren
     so a cron job can run this every few minutes.
     """
     shared = pop_shared(options)
-    logs.configure(shared["log_level"], shared["log_format"])
     jobs = _jobs(datasets, param, datetime.now(UTC))
 
     def action() -> int:
         from ..runs.burst import collect_many
 
-        reports = collect_many(jobs, settings_from(shared), concurrency=concurrency,
-                               processes=processes)
+        settings = settings_from(shared)
+        reports = collect_many(jobs, settings, concurrency=concurrency, processes=processes)
         summary = _summary(reports)
         if tables:
             from ..tables.background import sync_after_run
 
-            synced = sync_after_run([job.dataset for job in jobs], settings_from(shared).backends)
-            summary["tables"] = synced
+            summary["tables"] = sync_after_run([job.dataset for job in jobs], settings.backends)
         click.echo(redact(json.dumps(summary)))
         return 1 if summary["failed"] else 0
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import click
 
@@ -19,6 +21,36 @@ def dataset_named(name: str, hint: str) -> Dataset:
     known = ", ".join(f"{d.name} ({d.command})" for d in all_datasets())
     raise click.BadParameter(f"unknown dataset {name!r}; choose from: {known}",
                              param_hint=hint)
+
+
+def chosen_datasets(names: Sequence[str]) -> list[Dataset]:
+    """The datasets the DATASET arguments name, each once, in order; every one if none."""
+    named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}
+    return list(named.values()) or list(all_datasets())
+
+
+def seconds_by_dataset(values: Sequence[str], option: str) -> dict[str, float]:
+    """``DATASET=SECONDS`` pairs, keyed by dataset name."""
+    found: dict[str, float] = {}
+    for value in values:
+        name, sep, seconds = value.partition("=")
+        try:
+            number = float(seconds)
+        except ValueError:
+            number = float("nan")
+        if not sep or not (math.isfinite(number) and number >= 0):
+            raise click.BadParameter(f"{value!r} is not DATASET=SECONDS", param_hint=option)
+        found[dataset_named(name.strip(), option).name] = number
+    return found
+
+
+def param_option(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The repeatable ``--param DATASET.PARAMETER=VALUE`` option of ``verb`` (watch, collect)."""
+    return click.option(
+        "--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
+        help=f"A dataset parameter; repeat with other values to {verb} each, e.g. "
+             "--param miso_csat_supply_demand.region=SOUTH "
+             "--param miso_csat_supply_demand.region=NORTH.")
 
 
 def parameter_settings(values: Sequence[str]) -> Iterator[tuple[Dataset, Parameter, str]]:

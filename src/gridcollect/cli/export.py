@@ -13,31 +13,12 @@ from typing import Any
 
 import click
 
-from .. import logs
 from ..errors import ConfigurationError
-from ..secrets import redact, register_environment_secrets
+from ..secrets import redact
 from .exits import run_reporting_errors
-from .options import STORE_OPTION_NAMES, store_options
+from .options import store_from, store_options
 
 FORMATS = ("parquet", "csv")
-
-
-def _store(options: dict[str, Any]) -> tuple[Any, str]:
-    """The store named by the shared options, and the checked key prefix."""
-    from .. import keys
-    from ..backends import open_store
-    from ..settings import BackendSettings
-
-    shared = {name: options.pop(name) for name in STORE_OPTION_NAMES}
-    logs.configure(shared["log_level"], shared["log_format"])
-    register_environment_secrets()
-    settings = BackendSettings(
-        output_dir=shared["output_dir"], prefix=shared["prefix"],
-        s3_bucket=shared["s3_bucket"], s3_endpoint_url=shared["s3_endpoint_url"],
-        aws_profile=shared["aws_profile"],
-    )
-    prefix = keys.check_prefix(settings.prefix)
-    return open_store(settings), prefix
 
 
 @click.command("export", short_help="Stored snapshots as a tidy Parquet or CSV table.")
@@ -72,7 +53,7 @@ def export_command(dataset: str, first: str, last: str | None, fmt: str | None,
         chosen = datasets.get(dataset)
         wanted = parse_range(first, last)
         fmt_ = _export_format(fmt, output)
-        store, prefix = _store(options)
+        store, prefix = store_from(options)
         target = output or default_output(chosen, wanted, fmt_, all_revisions)
         progress = export_progress()
         try:
@@ -113,7 +94,7 @@ def plot_command(dataset: str, day: str | None, output: Path | None, **options: 
         pyarrow("plot")
         target = output or Path(f"{chosen.name}_{when:%Y%m%d}.png")
         image = format_of(target, image_formats())
-        store, prefix = _store(options)
+        store, prefix = store_from(options)
         stats = ReadStats()
         rows = read_table(chosen, store, prefix, wanted, stats=stats)
         if rows.num_rows == 0:

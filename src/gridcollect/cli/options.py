@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import click
 
+from .. import logs
 from ..errors import ConfigurationError
 from ..secrets import (
     mask_url,
@@ -300,11 +301,13 @@ def common_options(
 
 
 def pop_shared(options: dict[str, Any]) -> dict[str, Any]:
-    """Take every shared option out of a command's parsed ``options``; one the command
-    does not offer takes its default."""
+    """Take every shared option out of a command's parsed ``options`` (one the command
+    does not offer takes its default), and set logging up as they say."""
     defaults = _defaults()
-    return {name: options.pop(name) if name in options else defaults[name]
-            for name in OPTION_NAMES}
+    shared = {name: options.pop(name) if name in options else defaults[name]
+              for name in OPTION_NAMES}
+    logs.configure(shared["log_level"], shared["log_format"])
+    return shared
 
 
 @functools.cache
@@ -370,11 +373,26 @@ STORE_OPTION_NAMES = ("log_level", "log_format", "output_dir", "prefix", "s3_buc
 
 def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a command that only reads the store with the shared store and log options."""
-    for option in reversed(_OPTIONS):
-        # Each entry is a decorator; trying it on a stand-in tells which option it adds.
-        if _option_name(option) in STORE_OPTION_NAMES:
-            command = option(command)
-    return command
+    return common_options(without=set(OPTION_NAMES) - set(STORE_OPTION_NAMES))(command)
+
+
+def store_from(options: dict[str, Any]) -> tuple[Any, str]:
+    """Take the store and log options out of ``options``: the store they name, and the
+    checked key prefix."""
+    from .. import keys
+    from ..backends import open_store
+    from ..settings import BackendSettings
+
+    shared = {name: options.pop(name) for name in STORE_OPTION_NAMES}
+    logs.configure(shared["log_level"], shared["log_format"])
+    register_environment_secrets()
+    settings = BackendSettings(
+        output_dir=shared["output_dir"], prefix=shared["prefix"],
+        s3_bucket=shared["s3_bucket"], s3_endpoint_url=shared["s3_endpoint_url"],
+        aws_profile=shared["aws_profile"],
+    )
+    prefix = keys.check_prefix(settings.prefix)
+    return open_store(settings), prefix
 
 
 def _option_name(option: Callable[[Callable[..., Any]], Callable[..., Any]]) -> str:

@@ -21,6 +21,7 @@ from ..datasets import all_datasets
 from ..errors import ConfigurationError
 from ..model import Dataset
 from ..secrets import redact
+from .columns import echo_columns
 from .exits import run_reporting_errors
 from .options import UpperChoice, common_options, pop_shared, settings_from
 
@@ -36,15 +37,9 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
         raise click.BadParameter(str(exc)) from None
 
 
-def _shared(options: dict[str, Any]) -> dict[str, Any]:
-    shared = pop_shared(options)
-    logs.configure(shared["log_level"], shared["log_format"])
-    return shared
-
-
 def _collect_command(dataset: Dataset) -> click.Command:
     def run(**options: Any) -> None:
-        shared = _shared(options)
+        shared = pop_shared(options)
         start, end = options.pop("start", None), options.pop("end", None)
         params = {name: value.upper() for name, value in options.items() if value is not None}
 
@@ -141,10 +136,7 @@ def datasets_command() -> None:
     for d in all_datasets():
         rows.append((d.name, f"{d.operator} {d.command}", f"/{d.endpoint}",
                      f"{int(d.cadence.total_seconds() // 60)} min", f"{d.retention.days} days"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        click.echo("  ".join(cells).rstrip())
+    echo_columns(rows)
 
 
 @cli.command("demo", short_help="Try every collector offline, against a local MISO stand-in.")
@@ -186,7 +178,7 @@ _NOT_FOR_FLUSH = ("environment", "force", "skip_hash_check", "api_base_url", "ti
 @common_options(without=_NOT_FOR_FLUSH)
 def outbox_flush(**options: Any) -> None:
     """Deliver every waiting notification now."""
-    shared = _shared(options)
+    shared = pop_shared(options)
 
     def action() -> int:
         from ..backends import open_backends

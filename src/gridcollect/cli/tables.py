@@ -15,8 +15,7 @@ import click
 
 from ..secrets import redact
 from .exits import run_reporting_errors
-from .export import _store
-from .options import store_options
+from .options import store_from, store_options
 
 QUERY_FORMATS = ("table", "csv", "json", "parquet")
 
@@ -39,13 +38,11 @@ def sync_command(datasets: tuple[str, ...], no_compact: bool, **options: Any) ->
     """
 
     def action() -> int:
-        from ..datasets import all_datasets
         from ..tables.sync import TableSync
-        from .dataset_args import dataset_named
+        from .dataset_args import chosen_datasets
 
-        named = {d.name: d for d in (dataset_named(n, "DATASET") for n in datasets)}
-        chosen = [d for d in (list(named.values()) or all_datasets()) if d.table is not None]
-        store, prefix = _store(options)
+        chosen = [d for d in chosen_datasets(datasets) if d.table is not None]
+        store, prefix = store_from(options)
         reports = [TableSync(d, store, prefix).run(compact=not no_compact) for d in chosen]
         unreadable = [key for r in reports for key in r.unreadable]
         click.echo(redact(json.dumps({
@@ -86,16 +83,12 @@ def query_command(sql: str, fmt: str | None, output: Path | None, max_rows: int,
         fmt_ = fmt or _format_for(output)
         if fmt_ == "parquet" and output is None:
             raise ConfigurationError("--format parquet needs --output FILE")
-        store, prefix = _store(options)
+        store, prefix = store_from(options)
         connection = connect(store, prefix, all_datasets())
         try:
             relation = connection.sql(sql)
-        except duckdb().Error as exc:
-            raise ConfigurationError(f"query failed: {' '.join(str(exc).split())}") from None
-        if relation is None:
-            return 0  # a statement without a result
-        try:
-            _emit(relation, fmt_, output, max_rows)
+            if relation is not None:  # None: a statement without a result
+                _emit(relation, fmt_, output, max_rows)
         except duckdb().Error as exc:
             raise ConfigurationError(f"query failed: {' '.join(str(exc).split())}") from None
         return 0

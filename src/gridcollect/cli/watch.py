@@ -7,7 +7,6 @@ so ``gridcollect --help`` stays fast.
 from __future__ import annotations
 
 import json
-import math
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,32 +17,23 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import logs
 from ..datasets import all_datasets
-from ..errors import GridcollectError
-from ..secrets import redact
+from ..errors import ConfigurationError
 from ..settings import Settings
-from .dataset_args import combinations, dataset_named, parameter_choices
+from .columns import echo_columns
+from .dataset_args import (
+    chosen_datasets,
+    combinations,
+    param_option,
+    parameter_choices,
+    seconds_by_dataset,
+)
+from .exits import run_reporting_errors
 from .options import common_options, pop_shared, settings_from
 
 if TYPE_CHECKING:
     from ..runs.watch import Target
     from ..tables.background import PeriodicSync
-
-
-def _per_dataset(values: Sequence[str], option: str) -> dict[str, float]:
-    """``DATASET=SECONDS`` pairs, keyed by dataset name."""
-    found: dict[str, float] = {}
-    for value in values:
-        name, sep, seconds = value.partition("=")
-        try:
-            number = float(seconds)
-        except ValueError:
-            number = float("nan")
-        if not sep or not (math.isfinite(number) and number >= 0):
-            raise click.BadParameter(f"{value!r} is not DATASET=SECONDS", param_hint=option)
-        found[dataset_named(name.strip(), option).name] = number
-    return found
 
 
 def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
@@ -53,12 +43,11 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
     from ..runs.watch import Target
     from ..runs.watch_timing import Timing
 
-    named = {d.name: d for d in (dataset_named(n, "DATASET") for n in names)}  # twice = once
-    chosen = list(named.values()) or list(all_datasets())
-    cadences = _per_dataset(options["cadence"], "--cadence")
-    offsets = _per_dataset(options["offset"], "--offset")
+    chosen = chosen_datasets(names)
+    cadences = seconds_by_dataset(options["cadence"], "--cadence")
+    offsets = seconds_by_dataset(options["offset"], "--offset")
     params = parameter_choices(options["param"])
-    floors = _per_dataset(options["min_poll_interval"], "--min-poll-interval")
+    floors = seconds_by_dataset(options["min_poll_interval"], "--min-poll-interval")
     watched = {d.name for d in chosen}
     for option, given in (("--cadence", cadences), ("--offset", offsets), ("--param", params),
                           ("--min-poll-interval", floors)):
@@ -100,10 +89,7 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
                    "failure, doubling each time.")
 @click.option("--max-retry-seconds", type=click.FloatRange(min=0.01),
               show_default="25% of the cadence", help="Longest wait between re-polls.")
-@click.option("--param", multiple=True, metavar="DATASET.PARAMETER=VALUE",
-              help="A dataset parameter; repeat with other values to watch each, e.g. "
-                   "--param miso_csat_supply_demand.region=SOUTH "
-                   "--param miso_csat_supply_demand.region=NORTH.")
+@param_option("watch")
 @click.option("--min-poll-interval", multiple=True, metavar="DATASET=SECONDS",
               help="Least time between two requests to DATASET's endpoint, re-polls "
                    "included. Repeatable.  [default: 60, MISO's limit; scaled down with "
@@ -134,7 +120,6 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
     """
     refused = {flag: options.pop(flag) for flag in ("force", "skip_hash_check")}
     shared = pop_shared(options)
-    logs.configure(shared["log_level"], shared["log_format"])
     for flag, given in refused.items():
         if given:
             # Every re-poll would store another copy.
@@ -142,7 +127,7 @@ def watch_command(datasets: tuple[str, ...], **options: Any) -> None:
                                    f"which stores each distinct snapshot once by design")
     targets = _targets(datasets, options)
     settings = settings_from(shared, watching=True)
-    sys.exit(_run(targets, settings, options))
+    run_reporting_errors(lambda: _run(targets, settings, options))
 
 
 def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> int:
@@ -175,9 +160,8 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
             try:
                 server = MetricsServer(metrics, host, port)
             except OSError as exc:
-                click.echo(f"error: cannot serve metrics on {host}:{port}: {exc.strerror}",
-                           err=True)
-                return 2
+                raise ConfigurationError(
+                    f"cannot serve metrics on {host}:{port}: {exc.strerror}") from None
             click.echo(f"metrics on {server.url}/metrics, health on {server.url}/healthz",
                        err=True)
         signal.signal(signal.SIGTERM, on_signal)
@@ -189,9 +173,6 @@ def _run(targets: list[Target], settings: Settings, options: dict[str, Any]) -> 
                                   min(t.timing.cadence for t in targets))
             tables.start()
         run_watch(targets, settings, stop=stop, metrics=metrics)
-    except GridcollectError as exc:
-        click.echo(f"error: {redact(str(exc))}", err=True)
-        return exc.exit_code
     finally:
         if tables is not None:
             tables.stop()
@@ -241,9 +222,7 @@ def status_command(output_dir: Path, state_dir: Path | None, as_json: bool) -> N
                       str(row.duplicates), str(row.failures), as_of,
                       format_age(row.as_of_age(now)) if row.newest_as_of else "-",
                       row.last_location or row.last_key or "-"))
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-    for line in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+    echo_columns(table)
     for row in rows:
         if row.last_error and row.last_error_at:
             ago = format_age((now - row.last_error_at).total_seconds())
