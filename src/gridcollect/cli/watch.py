@@ -37,11 +37,7 @@ if TYPE_CHECKING:
 
 
 def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
-    from datetime import timedelta
-
-    from ..runs.schedule import request_floor
-    from ..runs.watch import Target
-    from ..runs.watch_timing import Timing
+    from ..runs.watch import Target, timing_for
 
     chosen = chosen_datasets(names)
     cadences = seconds_by_dataset(options["cadence"], "--cadence")
@@ -55,17 +51,11 @@ def _targets(names: Sequence[str], options: dict[str, Any]) -> list[Target]:
             raise click.BadParameter(f"{name} is not being watched", param_hint=option)
     targets = []
     for dataset in chosen:
-        cadence = cadences.get(dataset.name, dataset.cadence.total_seconds())
-        least = floors.get(dataset.name)
-        floor = request_floor(
-            dataset.cadence, timedelta(seconds=cadence),
-            override=None if least is None else timedelta(seconds=least),
-        )
         try:
-            timing = Timing.for_cadence(
-                cadence, offset=offsets.get(dataset.name, 0.0),
-                first_retry=options["first_retry_seconds"],
-                max_retry=options["max_retry_seconds"], floor=floor.total_seconds(),
+            timing = timing_for(
+                dataset, cadence=cadences.get(dataset.name), offset=offsets.get(dataset.name, 0.0),
+                min_interval=floors.get(dataset.name),
+                first_retry=options["first_retry_seconds"], max_retry=options["max_retry_seconds"],
             )
         except ValueError as exc:
             raise click.BadParameter(f"{dataset.name}: {exc}",

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ..activity import ActivityLog
 from ..backends import OpenBackends, open_backends
@@ -30,6 +30,7 @@ from ..metrics import WatchMetrics
 from ..model import Dataset, Slot
 from ..pipeline import Pipeline
 from ..settings import Settings
+from .schedule import request_floor
 from .watch_timing import Cursor, Outcome, Timing
 
 # The name it logged under before the move to runs/, so that log filters keep working.
@@ -45,6 +46,27 @@ class Target:
     dataset: Dataset
     timing: Timing
     params: Mapping[str, str] = field(default_factory=dict)
+
+
+def timing_for(
+    dataset: Dataset,
+    *,
+    cadence: float | None = None,
+    offset: float = 0.0,
+    min_interval: float | None = None,
+    first_retry: float | None = None,
+    max_retry: float | None = None,
+) -> Timing:
+    """When ``watch`` polls ``dataset``: its cadence (or a compressed one, in seconds),
+    the first-poll offset, the re-poll delays, and MISO's request floor scaled to that
+    cadence unless ``min_interval`` sets it. ``ValueError`` names what cannot work."""
+    seconds = dataset.cadence.total_seconds() if cadence is None else cadence
+    floor = request_floor(
+        dataset.cadence, timedelta(seconds=seconds),
+        override=None if min_interval is None else timedelta(seconds=min_interval),
+    )
+    return Timing.for_cadence(seconds, offset=offset, first_retry=first_retry,
+                              max_retry=max_retry, floor=floor.total_seconds())
 
 
 class Stopping(Exception):
@@ -293,4 +315,4 @@ def run_watch(
     log.info("stopped")
 
 
-__all__ = ["Poll", "Stopping", "Target", "Worker", "run_watch"]
+__all__ = ["Poll", "Stopping", "Target", "Worker", "run_watch", "timing_for"]
